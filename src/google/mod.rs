@@ -1,0 +1,20 @@
+//! Google Cloud REST clients for the calls this provider makes: Secret
+//! Manager, Artifact Registry, Resource Manager, Service Usage and IAM
+//! Credentials. Knows nothing of Terraform.
+//!
+//! One [`GoogleClient`] holds one HTTP client, the credentials and the
+//! endpoints; every call takes an [`Op`] (deadline + cancellation) and goes
+//! through the retry policy in [`retry`].
+
+pub mod artifactregistry;
+pub mod auth;
+pub mod error;
+pub mod http;
+pub mod iam;
+pub mod resourcemanager;
+pub mod retry;
+pub mod secretmanager;
+pub mod serviceusage;
+
+pub use error::ApiError;
+pub use http::{ClientConfig, Endpoints, GoogleClient, Op};

@@ -1,0 +1,1 @@
+//! The retry policy: which failures are retried, and how long to wait.
