@@ -16,8 +16,10 @@
 //!   configuration becomes a [`google::GoogleClient`].
 //! - [`resources`]: the `pypi_remote_auth` resource, reading top to bottom
 //!   schema → validate/plan → apply → read → import.
+//! - [`docgen`]: generates the Registry docs in `docs/` from the schema (`gen-docs`).
 //! - `src/main.rs`: the thin binary.
 
+pub mod docgen;
 pub mod google;
 pub mod provider;
 pub mod resources;

@@ -1,2 +1,51 @@
 //! gcp-emulator: a local emulator of the Google Cloud REST APIs used to
-//! configure PyPI upstream authentication for Artifact Registry.
+//! configure PyPI upstream authentication for Artifact Registry: Secret
+//! Manager v1, Artifact Registry v1, Resource Manager v1/v3 and Service
+//! Usage v1beta1, on one plain-HTTP port, faithful enough for Google's own
+//! clients (gcloud, the Python client libraries) and strict enough to catch
+//! a client that sends the wrong thing.
+//!
+//! # Layout
+//!
+//! - [`serve`] (`server.rs`): the axum server and the per-request pipeline
+//!   (latency → auth → quota → fault → method → request log).
+//! - `router.rs`: maps a parsed path (`path.rs`) onto an API method.
+//! - `secretmanager/`, `artifactregistry/`, `resourcemanager.rs`,
+//!   `serviceusage.rs`: the emulated methods, one module per API.
+//! - `iam.rs`: policies, etags and `setIamPolicy` semantics; `auth.rs`:
+//!   tokens → principals, roles → permissions, permission checks.
+//! - `state.rs`: the in-memory model; `seed.rs` builds it from [`Config`]
+//!   (`config.rs`, the `--seed` JSON format); `cli.rs`: the command line.
+//! - `middleware.rs`: request log, faults, quotas; `admin.rs`:
+//!   `/_emulator/requests`, `/_emulator/stats`, `POST /_emulator/reset`.
+//! - `error.rs`: `google.rpc.Status` errors; `enums.rs`: enum names and
+//!   numbers; `clock.rs`: timestamps.
+//! - `src/main.rs`: the thin binary.
+
+mod admin;
+mod artifactregistry;
+mod auth;
+pub mod cli;
+mod clock;
+pub mod config;
+mod enums;
+mod error;
+mod iam;
+mod middleware;
+mod path;
+mod resourcemanager;
+mod router;
+mod secretmanager;
+mod seed;
+mod server;
+mod serviceusage;
+mod state;
+
+pub use config::{Config, Seed};
+pub use server::serve;
+
+/// Checks that a configuration's seed is consistent (what [`serve`] would
+/// otherwise report when starting).
+pub fn validate(config: &Config) -> Result<(), String> {
+    seed::build_state(config).map(|_| ())
+}

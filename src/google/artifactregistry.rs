@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
+use super::secretmanager::Permissions;
 use super::{ApiError, GoogleClient, Op};
 
 /// A repository. Only the fields this provider reads are typed; the rest are kept.
@@ -72,11 +74,45 @@ impl Repository {
     }
 }
 
+/// Update mask naming exactly the two leaves this provider owns, so that a
+/// concurrent change to anything else in the repository is never overwritten.
+const CREDENTIAL_LEAVES_MASK: &str =
+    "remoteRepositoryConfig.upstreamCredentials.usernamePasswordCredentials.username,\
+remoteRepositoryConfig.upstreamCredentials.usernamePasswordCredentials.passwordSecretVersion";
+
+/// Update mask that clears the credentials as a whole.
+const CREDENTIALS_MASK: &str = "remoteRepositoryConfig.upstreamCredentials";
+
+/// The PATCH body: only the credentials part of a repository.
+fn credentials_patch(credentials: Option<&UsernamePasswordCredentials>) -> serde_json::Value {
+    let upstream = match credentials {
+        Some(c) => serde_json::json!({
+            "usernamePasswordCredentials": {
+                "username": c.username,
+                "passwordSecretVersion": c.password_secret_version,
+            }
+        }),
+        None => serde_json::json!({}),
+    };
+    serde_json::json!({ "remoteRepositoryConfig": { "upstreamCredentials": upstream } })
+}
+
 impl GoogleClient {
+    /// The Artifact Registry root.
+    fn ar(&self) -> &str {
+        &self.inner.config.endpoints.artifact_registry
+    }
     /// GET a repository.
     pub async fn get_repository(&self, op: &Op, name: &str) -> Result<Repository, ApiError> {
-        let _ = (op, name);
-        todo!()
+        self.get(
+            op,
+            self.ar(),
+            &format!("v1/{name}"),
+            &[],
+            "artifactregistry.repositories.get",
+            name,
+        )
+        .await
     }
     /// PATCH the upstream credentials in place (update mask on the two leaf
     /// paths); `None` clears them. Answers the updated repository.
@@ -86,12 +122,90 @@ impl GoogleClient {
         name: &str,
         credentials: Option<&UsernamePasswordCredentials>,
     ) -> Result<Repository, ApiError> {
-        let _ = (op, name, credentials);
-        todo!()
+        let mask = if credentials.is_some() {
+            CREDENTIAL_LEAVES_MASK
+        } else {
+            CREDENTIALS_MASK
+        };
+        let body = credentials_patch(credentials);
+        let path = format!("v1/{name}");
+        let query = [("updateMask", mask)];
+        self.send_json(
+            op,
+            Method::PATCH,
+            self.ar(),
+            &path,
+            &query,
+            &body,
+            "artifactregistry.repositories.patch",
+            name,
+        )
+        .await
     }
     /// `:testIamPermissions` on a repository; returns the held subset.
-    pub async fn test_repository_permissions(&self, op: &Op, name: &str, permissions: &[&str]) -> Result<Vec<String>, ApiError> {
-        let _ = (op, name, permissions);
-        todo!()
+    pub async fn test_repository_permissions(
+        &self,
+        op: &Op,
+        name: &str,
+        permissions: &[&str],
+    ) -> Result<Vec<String>, ApiError> {
+        let body = Permissions {
+            permissions: permissions.iter().map(|p| p.to_string()).collect(),
+        };
+        let path = format!("v1/{name}:testIamPermissions");
+        let api_method = "artifactregistry.repositories.testIamPermissions";
+        let held: Permissions = self
+            .send_json(
+                op,
+                Method::POST,
+                self.ar(),
+                &path,
+                &[],
+                &body,
+                api_method,
+                name,
+            )
+            .await?;
+        Ok(held.permissions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_names_the_two_leaves() {
+        assert_eq!(
+            CREDENTIAL_LEAVES_MASK,
+            "remoteRepositoryConfig.upstreamCredentials.usernamePasswordCredentials.username,remoteRepositoryConfig.upstreamCredentials.usernamePasswordCredentials.passwordSecretVersion"
+        );
+    }
+
+    #[test]
+    fn patch_bodies() {
+        let c = UsernamePasswordCredentials {
+            username: "__token__".into(),
+            password_secret_version: "projects/p/secrets/s/versions/1".into(),
+        };
+        assert_eq!(
+            credentials_patch(Some(&c)),
+            serde_json::json!({"remoteRepositoryConfig":{"upstreamCredentials":{"usernamePasswordCredentials":{"username":"__token__","passwordSecretVersion":"projects/p/secrets/s/versions/1"}}}})
+        );
+        assert_eq!(
+            credentials_patch(None),
+            serde_json::json!({"remoteRepositoryConfig":{"upstreamCredentials":{}}})
+        );
+    }
+
+    #[test]
+    fn repository_keeps_unknown_fields_and_reads_credentials() {
+        let json = serde_json::json!({"name":"projects/P/locations/L/repositories/R","format":"PYTHON","mode":"REMOTE_REPOSITORY","remoteRepositoryConfig":{"pythonRepository":{"publicRepository":"PYPI"},"upstreamCredentials":{"usernamePasswordCredentials":{"username":"__token__","passwordSecretVersion":"projects/SP/secrets/S/versions/V"}}},"registryUri":"x"});
+        let repo: Repository = serde_json::from_value(json.clone()).expect("decodes");
+        assert_eq!(
+            repo.credentials().map(|c| c.username.as_str()),
+            Some("__token__")
+        );
+        assert_eq!(serde_json::to_value(&repo).expect("encodes"), json);
     }
 }

@@ -4,9 +4,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::{Method, Url};
+use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
 use super::auth::TokenSource;
+use super::retry::{self, AttemptError, RetryPolicy};
+use super::ApiError;
 
 /// Service roots, each like `https://secretmanager.googleapis.com/` (no API version).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +38,72 @@ impl Default for Endpoints {
             iam_credentials: "https://iamcredentials.googleapis.com/".into(),
         }
     }
+}
+
+impl Endpoints {
+    /// The same endpoints with every root normalised by [`normalize_root`].
+    pub fn normalized(&self) -> Result<Endpoints, String> {
+        Ok(Endpoints {
+            secret_manager: normalize_root(&self.secret_manager)?,
+            artifact_registry: normalize_root(&self.artifact_registry)?,
+            resource_manager: normalize_root(&self.resource_manager)?,
+            service_usage: normalize_root(&self.service_usage)?,
+            iam_credentials: normalize_root(&self.iam_credentials)?,
+        })
+    }
+}
+
+/// Turns a configured endpoint into a service root: `http(s)://host[:port]/[prefix/]`
+/// with a trailing slash and without a trailing API version segment, so that
+/// both `http://127.0.0.1:8085` and Google-provider style values such as
+/// `https://secretmanager.googleapis.com/v1/` work. The error says what is wrong
+/// in words fit for a diagnostic.
+pub fn normalize_root(endpoint: &str) -> Result<String, String> {
+    let trimmed = endpoint.trim();
+    let url = Url::parse(trimmed).map_err(|e| format!("{trimmed:?} is not a valid URL ({e})"))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(format!("{trimmed:?} must start with https:// or http://"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{trimmed:?} has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{trimmed:?} must not have a query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("{trimmed:?} must not contain user information"));
+    }
+    let mut segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
+    if segments.last().is_some_and(|s| is_api_version(s)) {
+        segments.pop();
+    }
+    let mut root = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    if let Some(port) = url.port() {
+        root.push_str(&format!(":{port}"));
+    }
+    root.push('/');
+    for segment in segments {
+        root.push_str(segment);
+        root.push('/');
+    }
+    Ok(root)
+}
+
+/// `v1`, `v3`, `v1beta1`, `v2alpha`: the version segment Google-provider endpoints end with.
+fn is_api_version(segment: &str) -> bool {
+    let Some(rest) = segment.strip_prefix('v') else {
+        return false;
+    };
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    if digits == 0 {
+        return false;
+    }
+    let rest = &rest[digits..];
+    let rest = rest
+        .strip_prefix("alpha")
+        .or_else(|| rest.strip_prefix("beta"))
+        .unwrap_or(rest);
+    rest.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Everything needed to build a [`GoogleClient`].
@@ -63,7 +134,10 @@ pub struct Op {
 impl Op {
     /// An operation that may run for `timeout`.
     pub fn new(timeout: Duration, cancel: CancellationToken) -> Op {
-        Op { deadline: Instant::now() + timeout, cancel }
+        Op {
+            deadline: Instant::now() + timeout,
+            cancel,
+        }
     }
 }
 
@@ -78,18 +152,384 @@ pub struct GoogleClient {
 pub(crate) struct ClientInner {
     /// The one HTTP client (connection pool).
     pub(crate) http: reqwest::Client,
-    /// Configuration it was built from.
+    /// Configuration it was built from, endpoints normalised.
     pub(crate) config: ClientConfig,
+    /// Backoff used between retries.
+    pub(crate) retry: RetryPolicy,
+}
+
+/// One API call, described once and sent as often as the retry policy says.
+pub(crate) struct Call<'a> {
+    /// HTTP method.
+    pub(crate) method: Method,
+    /// Full URL, `alt=json` included.
+    pub(crate) url: Url,
+    /// JSON body, serialised once before the first attempt.
+    pub(crate) body: Option<Vec<u8>>,
+    /// Short call name for errors and logs, e.g. `secretmanager.secrets.get`.
+    pub(crate) api_method: &'a str,
+    /// Resource the call is about, for errors and logs.
+    pub(crate) resource: &'a str,
+}
+
+/// Characters kept as they are in a resource name placed in a URL path
+/// (`{+name}` reserved expansion keeps `/`, custom verbs need `:`);
+/// everything else is percent-encoded so a name can never change the query.
+fn is_path_safe(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'/' | b':' | b'-' | b'_' | b'.' | b'~' | b'@' | b'+' | b','
+        )
+}
+
+/// Percent-encodes what [`is_path_safe`] does not keep.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if is_path_safe(b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 impl GoogleClient {
-    /// Builds the client. Fails only if the TLS stack cannot be set up.
+    /// Builds the client. Fails only if the TLS stack cannot be set up or an
+    /// endpoint is not a URL (the provider validates those first).
     pub fn new(config: ClientConfig) -> Result<GoogleClient, super::ApiError> {
-        let _ = config;
-        todo!("google http")
+        let mut config = config;
+        config.endpoints =
+            config
+                .endpoints
+                .normalized()
+                .map_err(|message| ApiError::Transport {
+                    method: "client.new".into(),
+                    resource: "endpoints".into(),
+                    message,
+                })?;
+        let http = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .connect_timeout(config.request_timeout.min(Duration::from_secs(30)))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build()
+            .map_err(|e| ApiError::Transport {
+                method: "client.new".into(),
+                resource: String::new(),
+                message: error_chain(&e),
+            })?;
+        Ok(GoogleClient {
+            inner: Arc::new(ClientInner {
+                http,
+                config,
+                retry: RetryPolicy::default(),
+            }),
+        })
     }
     /// The endpoints in use.
     pub fn endpoints(&self) -> &Endpoints {
         &self.inner.config.endpoints
+    }
+    /// The same client with another backoff policy (tests use short waits).
+    pub fn with_retry_policy(&self, retry: RetryPolicy) -> GoogleClient {
+        let config = self.inner.config.clone();
+        GoogleClient {
+            inner: Arc::new(ClientInner {
+                http: self.inner.http.clone(),
+                config,
+                retry,
+            }),
+        }
+    }
+    /// The same client (sharing its connection pool) with another token
+    /// source: impersonation calls IAM Credentials with the source token.
+    pub fn with_tokens(&self, tokens: Arc<dyn TokenSource>) -> GoogleClient {
+        let mut config = self.inner.config.clone();
+        config.tokens = tokens;
+        GoogleClient {
+            inner: Arc::new(ClientInner {
+                http: self.inner.http.clone(),
+                config,
+                retry: self.inner.retry,
+            }),
+        }
+    }
+
+    /// `{root}{path}?alt=json&{query}`; `path` is a version plus a resource
+    /// name such as `v1/projects/p/secrets/s:addVersion` and is percent-encoded
+    /// except for the characters resource names use.
+    pub(crate) fn url(
+        &self,
+        root: &str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Url, ApiError> {
+        let text = format!("{root}{}", encode_path(path));
+        let mut url = Url::parse(&text).map_err(|e| ApiError::Transport {
+            method: "url".into(),
+            resource: path.to_string(),
+            message: format!("cannot build a URL from endpoint {root:?}: {e}"),
+        })?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair("alt", "json");
+            for (k, v) in query {
+                pairs.append_pair(k, v);
+            }
+        }
+        Ok(url)
+    }
+
+    /// Sends `call` under the retry policy and decodes the JSON answer.
+    pub(crate) async fn execute<T: DeserializeOwned>(
+        &self,
+        op: &Op,
+        call: Call<'_>,
+    ) -> Result<T, ApiError> {
+        let bytes = retry::run(
+            op,
+            &self.inner.retry,
+            call.api_method,
+            call.resource,
+            || self.attempt(op, &call),
+        )
+        .await?;
+        let body: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        serde_json::from_slice(body).map_err(|e| ApiError::Decode {
+            method: call.api_method.to_string(),
+            resource: call.resource.to_string(),
+            // serde's own text can quote values, and answers carry tokens and payloads.
+            message: format!(
+                "the answer is not the expected JSON ({:?} at line {}, column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ),
+        })
+    }
+
+    /// One HTTP exchange: token, headers, send, classify the answer.
+    async fn attempt(&self, op: &Op, call: &Call<'_>) -> Result<Vec<u8>, AttemptError> {
+        let config = &self.inner.config;
+        let token = config
+            .tokens
+            .token()
+            .await
+            .map_err(AttemptError::permanent)?;
+        let mut auth = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+            AttemptError::permanent(ApiError::Auth(
+                "the access token contains characters not allowed in a header".into(),
+            ))
+        })?;
+        auth.set_sensitive(true);
+        let remaining = op.deadline.saturating_duration_since(Instant::now());
+        let mut request = self
+            .inner
+            .http
+            .request(call.method.clone(), call.url.clone())
+            .header(AUTHORIZATION, auth)
+            .timeout(
+                config
+                    .request_timeout
+                    .min(remaining.max(Duration::from_millis(1))),
+            );
+        if let Some(project) = &config.user_project {
+            request = request.header("x-goog-user-project", project);
+        }
+        if let Some(body) = &call.body {
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let started = Instant::now();
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => return Err(self.transport_failure(call, &e)),
+        };
+        let status = response.status().as_u16();
+        let retry_after = retry::parse_retry_after(response.headers().get(RETRY_AFTER));
+        let bytes = match response.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(e) => return Err(self.transport_failure(call, &e)),
+        };
+        tracing::debug!(
+            method = call.api_method,
+            resource = call.resource,
+            http_method = %call.method,
+            status,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "Google API call"
+        );
+        if (200..300).contains(&status) {
+            return Ok(bytes);
+        }
+        Err(AttemptError {
+            error: ApiError::from_response(call.api_method, call.resource, status, &bytes),
+            retryable: retry::is_retryable_status(status),
+            retry_after,
+        })
+    }
+
+    /// A request that got no (complete) answer.
+    fn transport_failure(&self, call: &Call<'_>, e: &reqwest::Error) -> AttemptError {
+        AttemptError {
+            error: ApiError::Transport {
+                method: call.api_method.to_string(),
+                resource: call.resource.to_string(),
+                message: error_chain(e),
+            },
+            retryable: retry::is_retryable_transport(e),
+            retry_after: None,
+        }
+    }
+
+    /// GET `path` on `root`.
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        op: &Op,
+        root: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        api_method: &str,
+        resource: &str,
+    ) -> Result<T, ApiError> {
+        let url = self.url(root, path, query)?;
+        self.execute(
+            op,
+            Call {
+                method: Method::GET,
+                url,
+                body: None,
+                api_method,
+                resource,
+            },
+        )
+        .await
+    }
+
+    /// `method` on `path` with a JSON body.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn send_json<B: serde::Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        op: &Op,
+        method: Method,
+        root: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &B,
+        api_method: &str,
+        resource: &str,
+    ) -> Result<T, ApiError> {
+        let url = self.url(root, path, query)?;
+        let body = serde_json::to_vec(body).map_err(|e| ApiError::Decode {
+            method: api_method.to_string(),
+            resource: resource.to_string(),
+            message: format!("cannot encode the request ({e})"),
+        })?;
+        self.execute(
+            op,
+            Call {
+                method,
+                url,
+                body: Some(body),
+                api_method,
+                resource,
+            },
+        )
+        .await
+    }
+}
+
+/// An error and its causes on one line: reqwest's own text alone ("error
+/// sending request") does not say that the connection was refused.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roots_are_normalised() {
+        let cases = [
+            ("http://127.0.0.1:8085", "http://127.0.0.1:8085/"),
+            ("http://127.0.0.1:8085/", "http://127.0.0.1:8085/"),
+            (
+                "https://secretmanager.googleapis.com/v1/",
+                "https://secretmanager.googleapis.com/",
+            ),
+            (
+                "https://cloudresourcemanager.googleapis.com/v3",
+                "https://cloudresourcemanager.googleapis.com/",
+            ),
+            (
+                "https://serviceusage.googleapis.com/v1beta1/",
+                "https://serviceusage.googleapis.com/",
+            ),
+            (
+                "https://proxy.example.com/secretmanager/v1/",
+                "https://proxy.example.com/secretmanager/",
+            ),
+            (
+                "https://proxy.example.com/vault/",
+                "https://proxy.example.com/vault/",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalize_root(input).as_deref(), Ok(want), "{input}");
+        }
+    }
+
+    #[test]
+    fn malformed_roots_are_refused() {
+        for bad in [
+            "",
+            "not a url",
+            "ftp://example.com/",
+            "http://",
+            "https://h/?a=b",
+            "https://u:p@h/",
+        ] {
+            assert!(normalize_root(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn version_segments() {
+        for v in ["v1", "v3", "v1beta1", "v2alpha", "v1beta"] {
+            assert!(is_api_version(v), "{v}");
+        }
+        for v in ["v", "vault", "version", "1", "v1x"] {
+            assert!(!is_api_version(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn resource_names_cannot_change_the_url_structure() {
+        assert_eq!(
+            encode_path("v1/projects/p/secrets/s:addVersion"),
+            "v1/projects/p/secrets/s:addVersion"
+        );
+        assert_eq!(
+            encode_path("v1/projects/p?x=1&y#f %"),
+            "v1/projects/p%3Fx%3D1%26y%23f%20%25"
+        );
     }
 }

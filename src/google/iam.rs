@@ -4,8 +4,11 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use std::time::Instant;
+
 use serde::{Deserialize, Serialize};
 
+use super::retry::RetryPolicy;
 use super::{ApiError, Op};
 
 /// An IAM policy. Unknown fields (auditConfigs, ...) are kept for round trips.
@@ -41,26 +44,62 @@ pub struct Binding {
 impl Policy {
     /// True when `member` has `role` through an unconditional binding.
     pub fn has_member(&self, role: &str, member: &str) -> bool {
-        self.bindings
-            .iter()
-            .any(|b| b.role == role && b.condition.is_none() && b.members.iter().any(|m| m == member))
+        self.bindings.iter().any(|b| {
+            b.role == role && b.condition.is_none() && b.members.iter().any(|m| m == member)
+        })
     }
     /// Adds `member` to the unconditional binding of `role`; false when already there.
     pub fn add_member(&mut self, role: &str, member: &str) -> bool {
-        let _ = (role, member);
-        todo!()
+        if self.has_member(role, member) {
+            return false;
+        }
+        match self
+            .bindings
+            .iter_mut()
+            .find(|b| b.role == role && b.condition.is_none())
+        {
+            Some(binding) => binding.members.push(member.to_string()),
+            None => self.bindings.push(Binding {
+                role: role.to_string(),
+                members: vec![member.to_string()],
+                condition: None,
+            }),
+        }
+        true
     }
     /// Removes `member` from the unconditional binding of `role` (dropping the binding when empty); false when absent.
     pub fn remove_member(&mut self, role: &str, member: &str) -> bool {
-        let _ = (role, member);
-        todo!()
+        let mut removed = false;
+        for binding in self
+            .bindings
+            .iter_mut()
+            .filter(|b| b.role == role && b.condition.is_none())
+        {
+            let before = binding.members.len();
+            binding.members.retain(|m| m != member);
+            removed |= binding.members.len() != before;
+        }
+        if removed {
+            self.bindings
+                .retain(|b| !(b.role == role && b.condition.is_none() && b.members.is_empty()));
+        }
+        removed
+    }
+    /// True when any binding carries a condition (the policy must then be written as version 3).
+    pub fn has_conditions(&self) -> bool {
+        self.bindings.iter().any(|b| b.condition.is_some())
     }
 }
 
 /// Read-modify-write of a policy: `read`, apply `modify` (which returns false
 /// when nothing needs changing), `write` with the read etag; on 409 ABORTED
 /// start over with jittered backoff until `op`'s deadline.
-pub async fn read_modify_write<R, RF, W, WF, M>(op: &Op, read: R, write: W, modify: M) -> Result<Policy, ApiError>
+pub async fn read_modify_write<R, RF, W, WF, M>(
+    op: &Op,
+    read: R,
+    write: W,
+    modify: M,
+) -> Result<Policy, ApiError>
 where
     R: Fn() -> RF,
     RF: Future<Output = Result<Policy, ApiError>>,
@@ -68,6 +107,329 @@ where
     WF: Future<Output = Result<Policy, ApiError>>,
     M: Fn(&mut Policy) -> bool,
 {
-    let _ = (op, read, write, modify);
-    todo!()
+    read_modify_write_with(op, &RetryPolicy::default(), read, write, modify).await
+}
+
+/// [`read_modify_write`] with an explicit backoff (tests use short waits).
+/// Returns the policy as written, or as read when `modify` changed nothing.
+pub async fn read_modify_write_with<R, RF, W, WF, M>(
+    op: &Op,
+    backoff: &RetryPolicy,
+    read: R,
+    write: W,
+    modify: M,
+) -> Result<Policy, ApiError>
+where
+    R: Fn() -> RF,
+    RF: Future<Output = Result<Policy, ApiError>>,
+    W: Fn(Policy) -> WF,
+    WF: Future<Output = Result<Policy, ApiError>>,
+    M: Fn(&mut Policy) -> bool,
+{
+    let mut conflicts: u32 = 0;
+    loop {
+        let mut policy = read().await?;
+        if !modify(&mut policy) {
+            return Ok(policy);
+        }
+        // Version 1 cannot express conditions: writing it back would drop them.
+        if policy.has_conditions() {
+            policy.version = 3;
+        }
+        let error = match write(policy).await {
+            Ok(written) => return Ok(written),
+            Err(e) if e.is_aborted() => e,
+            Err(e) => return Err(e),
+        };
+        let wait = backoff.delay(conflicts);
+        conflicts = conflicts.saturating_add(1);
+        if Instant::now() + wait >= op.deadline {
+            let (method, resource) = match &error {
+                ApiError::Status {
+                    method, resource, ..
+                } => (method.clone(), resource.clone()),
+                _ => ("setIamPolicy".to_string(), String::new()),
+            };
+            return Err(ApiError::DeadlineExceeded {
+                method,
+                resource,
+                last: error.to_string(),
+            });
+        }
+        tracing::debug!(
+            conflicts,
+            wait_ms = wait.as_millis() as u64,
+            "IAM policy changed concurrently; reading it again"
+        );
+        tokio::select! {
+            biased;
+            _ = op.cancel.cancelled() => return Err(ApiError::Cancelled),
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+
+    const ROLE: &str = "roles/secretmanager.secretAccessor";
+    const AGENT: &str = "serviceAccount:service-1@gcp-sa-artifactregistry.iam.gserviceaccount.com";
+
+    fn conditional(role: &str, member: &str) -> Binding {
+        Binding {
+            role: role.into(),
+            members: vec![member.into()],
+            condition: Some(
+                serde_json::json!({"expression": "request.time < timestamp(\"2030-01-01T00:00:00Z\")", "title": "t"}),
+            ),
+        }
+    }
+
+    fn sample() -> Policy {
+        Policy {
+            version: 3,
+            etag: "BwYAAAAAAAA=".into(),
+            bindings: vec![
+                conditional(ROLE, AGENT),
+                Binding {
+                    role: ROLE.into(),
+                    members: vec!["user:a@example.com".into()],
+                    condition: None,
+                },
+                Binding {
+                    role: "roles/owner".into(),
+                    members: vec![AGENT.into()],
+                    condition: None,
+                },
+            ],
+            other: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn add_member_joins_the_unconditional_binding_only() {
+        let mut p = sample();
+        assert!(
+            !p.has_member(ROLE, AGENT),
+            "a conditional grant is not a grant"
+        );
+        assert!(p.add_member(ROLE, AGENT));
+        assert!(!p.add_member(ROLE, AGENT), "second add changes nothing");
+        assert_eq!(p.bindings[0], conditional(ROLE, AGENT));
+        assert_eq!(
+            p.bindings[1].members,
+            vec!["user:a@example.com".to_string(), AGENT.to_string()]
+        );
+        assert_eq!(p.bindings.len(), 3);
+    }
+
+    #[test]
+    fn add_member_creates_a_binding_when_none_is_unconditional() {
+        let mut p = Policy {
+            bindings: vec![conditional(ROLE, "user:x@example.com")],
+            ..Policy::default()
+        };
+        assert!(p.add_member(ROLE, AGENT));
+        assert_eq!(p.bindings.len(), 2);
+        assert_eq!(
+            p.bindings[1],
+            Binding {
+                role: ROLE.into(),
+                members: vec![AGENT.into()],
+                condition: None
+            }
+        );
+    }
+
+    #[test]
+    fn remove_member_keeps_other_members_conditions_and_roles() {
+        let mut p = sample();
+        p.add_member(ROLE, AGENT);
+        assert!(p.remove_member(ROLE, AGENT));
+        assert!(!p.remove_member(ROLE, AGENT));
+        assert_eq!(p.bindings, sample().bindings);
+        assert!(p.remove_member(ROLE, "user:a@example.com"));
+        assert_eq!(p.bindings.len(), 2, "empty unconditional binding dropped");
+        assert_eq!(
+            p.bindings[0],
+            conditional(ROLE, AGENT),
+            "conditional binding untouched"
+        );
+    }
+
+    #[test]
+    fn unknown_policy_fields_round_trip() {
+        let json = serde_json::json!({"version":1,"etag":"e","bindings":[{"role":"r","members":["m"]}],"auditConfigs":[{"service":"allServices"}]});
+        let p: Policy = serde_json::from_value(json.clone()).expect("decodes");
+        assert_eq!(serde_json::to_value(&p).expect("encodes"), json);
+    }
+
+    fn aborted() -> ApiError {
+        ApiError::Status {
+            method: "secretmanager.secrets.setIamPolicy".into(),
+            resource: "projects/p/secrets/s".into(),
+            http_status: 409,
+            status: "ABORTED".into(),
+            message: "concurrent policy changes".into(),
+        }
+    }
+
+    fn fast() -> RetryPolicy {
+        RetryPolicy {
+            initial: Duration::from_millis(5),
+            max: Duration::from_millis(20),
+            multiplier: 2.0,
+        }
+    }
+
+    /// A fake policy store: answers ABORTED `conflicts` times, then accepts.
+    struct Store {
+        policy: Mutex<Policy>,
+        conflicts: Mutex<u32>,
+        reads: Mutex<u32>,
+        writes: Mutex<Vec<Policy>>,
+    }
+
+    impl Store {
+        fn new(policy: Policy, conflicts: u32) -> Arc<Store> {
+            Arc::new(Store {
+                policy: Mutex::new(policy),
+                conflicts: Mutex::new(conflicts),
+                reads: Mutex::new(0),
+                writes: Mutex::new(Vec::new()),
+            })
+        }
+        async fn run(self: &Arc<Store>, op: &Op) -> Result<Policy, ApiError> {
+            read_modify_write_with(
+                op,
+                &fast(),
+                || {
+                    let store = self.clone();
+                    async move {
+                        *store.reads.lock().expect("lock") += 1;
+                        Ok(store.policy.lock().expect("lock").clone())
+                    }
+                },
+                |p| {
+                    let store = self.clone();
+                    async move {
+                        store.writes.lock().expect("lock").push(p.clone());
+                        let mut left = store.conflicts.lock().expect("lock");
+                        if *left > 0 {
+                            *left -= 1;
+                            return Err(aborted());
+                        }
+                        *store.policy.lock().expect("lock") = p.clone();
+                        Ok(p)
+                    }
+                },
+                |p| p.add_member(ROLE, AGENT),
+            )
+            .await
+        }
+    }
+
+    fn op(timeout: Duration) -> Op {
+        Op::new(timeout, CancellationToken::new())
+    }
+
+    #[tokio::test]
+    async fn aborted_writes_are_retried_from_a_fresh_read() {
+        let store = Store::new(sample(), 2);
+        let written = store
+            .run(&op(Duration::from_secs(30)))
+            .await
+            .expect("succeeds");
+        assert!(written.has_member(ROLE, AGENT));
+        assert_eq!(*store.reads.lock().expect("lock"), 3);
+        let writes = store.writes.lock().expect("lock");
+        assert_eq!(writes.len(), 3);
+        assert!(writes
+            .iter()
+            .all(|p| p.etag == "BwYAAAAAAAA=" && p.version == 3));
+    }
+
+    #[test]
+    fn conditional_policies_are_written_as_version_3() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        let mut p = sample();
+        p.version = 1;
+        let store = Store::new(p, 0);
+        rt.block_on(store.run(&op(Duration::from_secs(30))))
+            .expect("succeeds");
+        assert_eq!(store.writes.lock().expect("lock")[0].version, 3);
+        let plain = Policy {
+            version: 1,
+            etag: "e".into(),
+            ..Policy::default()
+        };
+        let store = Store::new(plain, 0);
+        rt.block_on(store.run(&op(Duration::from_secs(30))))
+            .expect("succeeds");
+        assert_eq!(
+            store.writes.lock().expect("lock")[0].version,
+            1,
+            "version read is written back"
+        );
+    }
+
+    #[tokio::test]
+    async fn nothing_is_written_when_nothing_changes() {
+        let mut p = sample();
+        p.add_member(ROLE, AGENT);
+        let store = Store::new(p, 0);
+        store
+            .run(&op(Duration::from_secs(30)))
+            .await
+            .expect("succeeds");
+        assert!(store.writes.lock().expect("lock").is_empty());
+    }
+
+    #[tokio::test]
+    async fn endless_conflicts_stop_at_the_deadline() {
+        let store = Store::new(sample(), u32::MAX);
+        let err = store
+            .run(&op(Duration::from_millis(300)))
+            .await
+            .expect_err("gives up");
+        match err {
+            ApiError::DeadlineExceeded { method, last, .. } => {
+                assert_eq!(method, "secretmanager.secrets.setIamPolicy");
+                assert!(last.contains("ABORTED"), "{last}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(store.writes.lock().expect("lock").len() > 1);
+    }
+
+    #[tokio::test]
+    async fn other_errors_are_not_retried() {
+        let store = Store::new(sample(), 0);
+        let err = read_modify_write_with(
+            &op(Duration::from_secs(30)),
+            &fast(),
+            || async { Ok(Policy::default()) },
+            |_| {
+                let store = store.clone();
+                async move {
+                    store.writes.lock().expect("lock").push(Policy::default());
+                    Err(ApiError::from_response("m", "r", 400, br#"{"error":{"status":"INVALID_ARGUMENT","message":"Service account x does not exist."}}"#))
+                }
+            },
+            |p| p.add_member(ROLE, AGENT),
+        )
+        .await
+        .expect_err("fails");
+        assert_eq!(err.status(), Some("INVALID_ARGUMENT"));
+        assert_eq!(store.writes.lock().expect("lock").len(), 1);
+    }
 }

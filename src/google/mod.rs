@@ -11,10 +11,13 @@ pub mod auth;
 pub mod error;
 pub mod http;
 pub mod iam;
+pub mod iamcredentials;
 pub mod resourcemanager;
 pub mod retry;
 pub mod secretmanager;
 pub mod serviceusage;
+#[cfg(test)]
+pub(crate) mod tests;
 
 pub use error::ApiError;
 pub use http::{ClientConfig, Endpoints, GoogleClient, Op};

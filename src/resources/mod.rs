@@ -1,1 +1,3 @@
 //! Resource types of the `pypi` provider.
+
+pub mod remote_auth;

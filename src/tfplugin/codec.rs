@@ -1,5 +1,25 @@
 //! DynamicValue codec: msgpack (what Terraform sends and expects) and JSON
-//! (stored state in UpgradeResourceState), both driven by the schema type.
+//! (stored state in UpgradeResourceState), both driven by the schema type,
+//! plus type JSON and canonical decimal text.
+//!
+//! Decoding is strict (the errors name the attribute path), never panics,
+//! and refuses nesting deeper than 64 levels.
+
+mod decimal;
+mod json;
+mod msgpack;
+mod path;
+mod types;
+
+#[cfg(test)]
+mod tests;
+
+pub use decimal::canonical_decimal;
+pub use json::{decode_json, decode_json_dropping_removed_attributes, encode_json};
+pub use msgpack::{decode_msgpack, encode_msgpack};
+pub use types::{type_from_json, type_to_json};
+
+pub(crate) use decimal::f64_shortest;
 
 use super::value::{Type, Value};
 
@@ -7,50 +27,40 @@ use super::value::{Type, Value};
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{path}: {message}")]
 pub struct CodecError {
-    /// Path of the offending element (`.a[2]["k"]`), empty for the root.
+    /// Path of the offending element (`a[2]["k"]`, as diagnostics print it), empty for the root.
     pub path: String,
     /// What was wrong.
     pub message: String,
 }
 
-/// Decodes msgpack bytes of type `ty`. Unknowns (extension 0 and refined extension 12) become `Value::Unknown`.
-pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
-    let _ = (bytes, ty);
-    todo!("codec")
+/// What kind of value this is, for error messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Unknown => "unknown",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::List(_) => "list",
+        Value::Set(_) => "set",
+        Value::Tuple(_) => "tuple",
+        Value::Map(_) => "map",
+        Value::Object(_) => "object",
+        Value::Dynamic(..) => "dynamic value",
+    }
 }
 
-/// Encodes `value` as msgpack of type `ty` (objects carry every attribute; null as nil; unknown as `d4 00 00`).
-pub fn encode_msgpack(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
-    let _ = (value, ty);
-    todo!("codec")
-}
-
-/// Decodes JSON text of type `ty` (numbers of any precision).
-pub fn decode_json(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
-    let _ = (bytes, ty);
-    todo!("codec")
-}
-
-/// Encodes `value` as JSON of type `ty`. Unknown values are an error.
-pub fn encode_json(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
-    let _ = (value, ty);
-    todo!("codec")
-}
-
-/// Parses a type from schema type JSON (`"string"`, `["list","string"]`, ...).
-pub fn type_from_json(bytes: &[u8]) -> Result<Type, CodecError> {
-    let _ = bytes;
-    todo!("codec")
-}
-
-/// Writes a type as schema type JSON.
-pub fn type_to_json(ty: &Type) -> Vec<u8> {
-    let _ = ty;
-    todo!("codec")
-}
-
-/// Canonical decimal text of a number literal, or `None` when it is not one.
-pub fn canonical_decimal(text: &str) -> Option<String> {
-    let _ = text;
-    todo!("codec")
+/// "a string", "a list", ... for error messages.
+fn type_name(t: &Type) -> &'static str {
+    match t {
+        Type::Bool => "a bool",
+        Type::Number => "a number",
+        Type::String => "a string",
+        Type::Dynamic => "a dynamic value",
+        Type::List(_) => "a list",
+        Type::Set(_) => "a set",
+        Type::Map(_) => "a map",
+        Type::Object { .. } => "an object",
+        Type::Tuple(_) => "a tuple",
+    }
 }

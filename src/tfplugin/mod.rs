@@ -10,12 +10,18 @@
 //! - [`logging`]: tracing output as hclog JSON lines on stderr.
 
 pub mod codec;
+pub mod convert;
 pub mod diag;
+pub mod handshake;
 pub mod logging;
+pub mod plugin_services;
 pub mod provider;
+#[doc(hidden)]
+pub mod proto;
 pub mod schema;
 pub mod serve;
 pub mod server;
+pub mod tls;
 pub mod typed;
 mod typed_serde;
 pub mod value;

@@ -50,15 +50,35 @@ impl Number {
     pub fn as_i64(&self) -> Option<i64> {
         self.0.parse().ok()
     }
+    /// The value as `u64` when it is a non-negative integer in range.
+    pub fn as_u64(&self) -> Option<u64> {
+        self.0.parse().ok()
+    }
     /// The value as the nearest `f64`.
     pub fn as_f64(&self) -> Option<f64> {
         self.0.parse().ok()
+    }
+    /// An unsigned integer (a named constructor rather than `From<u64>`, so
+    /// that `Number::from(3)` keeps inferring `i64`).
+    pub fn from_u64(v: u64) -> Number {
+        Number(v.to_string())
+    }
+    /// The shortest decimal that reads back as `v` (so `1.1` stays `1.1`);
+    /// `None` for NaN and infinities, which Terraform numbers cannot hold here.
+    pub fn from_f64(v: f64) -> Option<Number> {
+        crate::tfplugin::codec::f64_shortest(v).map(Number)
     }
 }
 
 impl From<i64> for Number {
     fn from(v: i64) -> Number {
         Number(v.to_string())
+    }
+}
+
+impl std::fmt::Display for Number {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -104,7 +124,9 @@ impl Value {
     pub fn is_wholly_known(&self) -> bool {
         match self {
             Value::Unknown => false,
-            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().all(Value::is_wholly_known),
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
+                v.iter().all(Value::is_wholly_known)
+            }
             Value::Map(m) | Value::Object(m) => m.values().all(Value::is_wholly_known),
             Value::Dynamic(_, v) => v.is_wholly_known(),
             _ => true,

@@ -1,0 +1,69 @@
+# One command for each thing a developer or CI does. `make test` on a fresh
+# clone installs the tools it needs (tools/bootstrap.sh) and runs everything.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO ?= cargo
+# Package version, from the [package] section of Cargo.toml.
+CARGO_VERSION := $(shell awk '/^\[package\]/{p=1;next} /^\[/{p=0} p && /^version *=/{gsub(/[" ]/,"",$$0); sub(/version=/,"",$$0); print; exit}' Cargo.toml)
+VERSION ?= $(CARGO_VERSION)
+# install and release build with this cargo profile (`make install CARGO_PROFILE=dev` is quicker).
+CARGO_PROFILE ?= release
+PROFILE_DIR := $(if $(filter dev test,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
+PROVIDER_BIN := target/$(PROFILE_DIR)/terraform-provider-pypi
+# Where `make install` unpacks the provider (Terraform's implied local mirror directory).
+MIRROR_DIR ?= $(HOME)/.terraform.d/plugins
+PYTHON := .tools/venv/bin/python
+
+.PHONY: help tools build test test-rust test-conformance fmt-check clippy demo docs install release clean
+
+help: ## List the targets.
+	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+tools: ## Install Terraform 1.15.5 and the Python test tools into .tools/ (idempotent).
+	@bash tools/bootstrap.sh
+
+build: ## Build the provider, the emulator and gen-docs (debug).
+	$(CARGO) build --workspace --all-targets
+
+test: tools fmt-check build test-rust test-conformance clippy ## Everything CI checks.
+	@echo "make test: all checks passed"
+
+test-rust: build ## cargo tests: unit, protocol, end-to-end, examples, docs, install.
+	$(CARGO) test --workspace
+
+test-conformance: tools build ## The emulator against Google's own clients (tests/conformance).
+	@if [ -d tests/conformance ]; then \
+		$(PYTHON) -m pytest -q tests/conformance; \
+	else \
+		echo "tests/conformance not present: skipped"; \
+	fi
+
+fmt-check: ## rustfmt, check only.
+	$(CARGO) fmt --all -- --check
+
+clippy: ## Lints, warnings are errors.
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+demo: ## The quickstart against the local emulator, step by step.
+	@bash tools/demo.sh
+
+docs: ## Regenerate docs/ from the provider schema and examples/.
+	$(CARGO) run --quiet --bin gen-docs
+
+install: ## Unpack the provider into the filesystem mirror MIRROR_DIR for pypiauth/pypi.
+	$(CARGO) build --profile $(CARGO_PROFILE) --bin terraform-provider-pypi
+	@bash tools/install.sh --binary $(PROVIDER_BIN) --version $(CARGO_VERSION) --mirror "$(MIRROR_DIR)"
+
+release: ## dist/ zip, manifest and SHA256SUMS for VERSION (must equal Cargo.toml's version).
+	@if [ "$(VERSION)" != "$(CARGO_VERSION)" ]; then \
+		echo "release: VERSION=$(VERSION) but Cargo.toml says $(CARGO_VERSION); bump Cargo.toml first" >&2; exit 1; \
+	fi
+	$(CARGO) build --profile $(CARGO_PROFILE) --bin terraform-provider-pypi
+	@bash tools/release.sh --binary $(PROVIDER_BIN) --version $(VERSION) --out dist
+
+clean: ## Remove build outputs, dist/ and the installed tools.
+	$(CARGO) clean
+	rm -rf dist .tools

@@ -1,0 +1,114 @@
+//! Maps a parsed request onto the emulated API method that serves it.
+//! Google's custom methods (`:addVersion`) do not fit path-parameter
+//! routers, so this matches on the split path instead.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::path::ApiPath;
+use crate::state::State;
+use crate::{artifactregistry, resourcemanager, secretmanager, serviceusage};
+use axum::http::Method;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Everything a handler may read about the request.
+pub struct Ctx<'a> {
+    /// HTTP method.
+    pub method: &'a Method,
+    /// The parsed path.
+    pub path: &'a ApiPath,
+    /// Query parameters, decoded.
+    pub query: &'a HashMap<String, String>,
+    /// The JSON body (`{}` when empty).
+    pub body: &'a Value,
+    /// Who is calling.
+    pub caller: &'a Caller,
+}
+
+impl Ctx<'_> {
+    /// A query parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query.get(name).map(String::as_str)
+    }
+
+    /// `options.requestedPolicyVersion` from the query (GET) or body (POST).
+    pub fn requested_policy_version(&self) -> Result<Option<i64>, ApiError> {
+        let from_body = self
+            .body
+            .get("options")
+            .and_then(|o| o.get("requestedPolicyVersion"))
+            .cloned();
+        let raw = match (self.param("options.requestedPolicyVersion"), from_body) {
+            (Some(text), _) => Some(Value::String(text.to_string())),
+            (None, value) => value,
+        };
+        match raw {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| ApiError::invalid("Invalid requestedPolicyVersion.")),
+            Some(Value::String(s)) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError::invalid("Invalid requestedPolicyVersion.")),
+            Some(_) => Err(ApiError::invalid("Invalid requestedPolicyVersion.")),
+        }
+    }
+}
+
+/// Runs the API method the request names.
+pub fn dispatch(state: &mut State, ctx: &Ctx) -> ApiResult {
+    let parts = ctx.path.parts();
+    let custom = ctx.path.custom.as_deref();
+    let version = ctx.path.version.as_str();
+    let unknown = || {
+        let mut shown = format!("/{}/{}", version, ctx.path.segments.join("/"));
+        if let Some(c) = custom {
+            shown.push(':');
+            shown.push_str(c);
+        }
+        ApiError::unknown_method(ctx.method.as_str(), &shown)
+    };
+    match (version, parts.as_slice()) {
+        ("v1", ["projects", _, "secrets", ..]) => secretmanager::dispatch(state, ctx, &parts[1..]),
+        ("v1", ["projects", _, "locations", _, "repositories", ..])
+        | ("v1", ["projects", _, "locations", _, "operations", _]) => {
+            artifactregistry::dispatch(state, ctx, &parts[1..])
+        }
+        ("v1" | "v3", ["projects", project]) => resourcemanager::dispatch(state, ctx, project),
+        ("v1beta1", ["projects", project, "services", service]) => {
+            serviceusage::dispatch(state, ctx, project, service)
+        }
+        ("v1" | "v1beta1" | "v3", ["operations", ..]) if custom.is_none() => {
+            serviceusage::get_operation(state, ctx, &ctx.path.segments.join("/"))
+        }
+        _ => Err(unknown()),
+    }
+}
+
+/// Splits a list into one page: `pageSize` (0/absent = all) and a numeric
+/// `pageToken` offset, like Google's opaque tokens but simpler.
+pub fn paginate(ctx: &Ctx, items: Vec<Value>) -> Result<(Vec<Value>, Option<String>), ApiError> {
+    let size = match ctx.param("pageSize") {
+        None | Some("") => 0,
+        Some(s) => s
+            .parse::<usize>()
+            .map_err(|_| ApiError::invalid(format!("Invalid page size {s:?}.")))?,
+    };
+    let start = match ctx.param("pageToken") {
+        None | Some("") => 0,
+        Some(t) => t
+            .parse::<usize>()
+            .map_err(|_| ApiError::invalid("The page token is invalid."))?,
+    };
+    let total = items.len();
+    let page: Vec<Value> = items
+        .into_iter()
+        .skip(start)
+        .take(if size == 0 { usize::MAX } else { size })
+        .collect();
+    let end = start.saturating_add(page.len());
+    let next = (end < total && size != 0).then(|| end.to_string());
+    Ok((page, next))
+}

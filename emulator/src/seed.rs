@@ -1,0 +1,108 @@
+//! Builds the initial [`State`] from a [`Config`]; also what
+//! `POST /_emulator/reset` returns to.
+
+use crate::artifactregistry;
+use crate::clock::now_rfc3339;
+use crate::config::Config;
+use crate::iam::Policy;
+use crate::secretmanager::{build_secret, push_version};
+use crate::state::{Project, State, VersionState};
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+
+/// The world described by `config`, or why the seed is inconsistent.
+pub fn build_state(config: &Config) -> Result<State, String> {
+    let mut state = State::new(config.seed.principals.clone());
+    for p in &config.seed.projects {
+        if state.project(&p.id).is_some() || state.project(&p.number.0).is_some() {
+            return Err(format!(
+                "project {} / {} is declared twice",
+                p.id, p.number.0
+            ));
+        }
+        let policy = match &p.iam_policy {
+            Some(v) => Policy::from_seed(v).map_err(|e| format!("project {}: {e}", p.id))?,
+            None => Policy::default(),
+        };
+        state.projects.push(Project {
+            id: p.id.clone(),
+            number: p.number.0.clone(),
+            service_agent: p.service_agent,
+            policy,
+            parent: p.parent.clone(),
+            create_time: now_rfc3339(),
+        });
+    }
+    for r in &config.seed.repositories {
+        let where_ = format!(
+            "repository {}/{}/{}",
+            r.project, r.location, r.repository_id
+        );
+        let project = state
+            .project(&r.project)
+            .cloned()
+            .ok_or_else(|| format!("{where_}: unknown project"))?;
+        let body = artifactregistry::normalize_body(&Value::Object(r.fields.clone()))
+            .map_err(|e| format!("{where_}: {}", e.message))?;
+        let mut repo = artifactregistry::build_repository(
+            &project,
+            &r.location,
+            &r.repository_id,
+            body.fields,
+        )
+        .map_err(|e| format!("{where_}: {}", e.message))?;
+        if let Some(policy) = &r.iam_policy {
+            repo.policy = Policy::from_seed(policy).map_err(|e| format!("{where_}: {e}"))?;
+        }
+        let key = (
+            project.id.clone(),
+            r.location.clone(),
+            r.repository_id.clone(),
+        );
+        if state.repositories.insert(key, repo).is_some() {
+            return Err(format!("{where_} is declared twice"));
+        }
+    }
+    for s in &config.seed.secrets {
+        let where_ = format!("secret {}/{}", s.project, s.secret_id);
+        let number = state
+            .project(&s.project)
+            .map(|p| p.number.clone())
+            .ok_or_else(|| format!("{where_}: unknown project"))?;
+        let mut body = Map::new();
+        body.insert(
+            "replication".into(),
+            s.replication
+                .clone()
+                .unwrap_or_else(|| json!({"automatic": {}})),
+        );
+        body.insert("labels".into(), Value::Object(s.labels.clone()));
+        body.insert("annotations".into(), Value::Object(s.annotations.clone()));
+        let mut secret = build_secret(&mut state, &number, &s.secret_id, &Value::Object(body))
+            .map_err(|e| format!("{where_}: {}", e.message))?;
+        for (i, v) in s.versions.iter().enumerate() {
+            let data = base64::engine::general_purpose::STANDARD
+                .decode(&v.data)
+                .map_err(|_| format!("{where_}: version {} data is not base64", i + 1))?;
+            let version_state = match v.state.as_deref() {
+                None => VersionState::Enabled,
+                Some(text) => VersionState::parse(text).ok_or_else(|| {
+                    format!("{where_}: version {} has unknown state {text}", i + 1)
+                })?,
+            };
+            let etag = state.next_resource_etag();
+            push_version(&mut secret, data, false, version_state, etag);
+        }
+        if let Some(policy) = &s.iam_policy {
+            secret.policy = Policy::from_seed(policy).map_err(|e| format!("{where_}: {e}"))?;
+        }
+        if state
+            .secrets
+            .insert((number, s.secret_id.clone()), secret)
+            .is_some()
+        {
+            return Err(format!("{where_} is declared twice"));
+        }
+    }
+    Ok(state)
+}

@@ -1,0 +1,221 @@
+//! The in-memory model of everything the emulated APIs own. One `State`
+//! lives behind a mutex in the server; every handler runs with the lock
+//! held and never awaits, so each request is atomic (which is what makes
+//! etag read-modify-write cycles race-free).
+
+use crate::iam::Policy;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// A Google Cloud project.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// Project id, e.g. `demo-project`.
+    pub id: String,
+    /// Project number as decimal text (int64 travels as a string).
+    pub number: String,
+    /// Whether the Artifact Registry service agent has been created.
+    pub service_agent: bool,
+    /// The project-level IAM policy (grants apply to everything inside).
+    pub policy: Policy,
+    /// Optional parent such as `organizations/123`.
+    pub parent: Option<String>,
+    /// Creation time shown by Resource Manager.
+    pub create_time: String,
+}
+
+/// Lifecycle state of a secret version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionState {
+    /// Readable through `:access`.
+    Enabled,
+    /// Kept but not readable; can be re-enabled.
+    Disabled,
+    /// Payload erased; terminal.
+    Destroyed,
+}
+
+impl VersionState {
+    /// The enum string of `SecretVersion.state`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionState::Enabled => "ENABLED",
+            VersionState::Disabled => "DISABLED",
+            VersionState::Destroyed => "DESTROYED",
+        }
+    }
+
+    /// Parses a seed's state string.
+    pub fn parse(text: &str) -> Option<VersionState> {
+        match text {
+            "ENABLED" => Some(VersionState::Enabled),
+            "DISABLED" => Some(VersionState::Disabled),
+            "DESTROYED" => Some(VersionState::Destroyed),
+            _ => None,
+        }
+    }
+}
+
+/// One secret version.
+#[derive(Debug, Clone)]
+pub struct Version {
+    /// Version number, from 1.
+    pub number: u64,
+    /// ENABLED / DISABLED / DESTROYED.
+    pub state: VersionState,
+    /// The secret bytes; emptied on destroy. Never logged.
+    pub payload: Vec<u8>,
+    /// Whether the caller sent `dataCrc32c` when adding it.
+    pub client_checksum: bool,
+    /// Creation timestamp.
+    pub create_time: String,
+    /// Set when destroyed.
+    pub destroy_time: Option<String>,
+    /// Changes on every state transition.
+    pub etag: String,
+}
+
+/// A Secret Manager secret.
+#[derive(Debug, Clone)]
+pub struct Secret {
+    /// Number of the owning project (names answer with the number).
+    pub project_number: String,
+    /// Secret id.
+    pub id: String,
+    /// Writable `Secret` fields as JSON (replication, labels, ...).
+    pub fields: Map<String, Value>,
+    /// Creation timestamp.
+    pub create_time: String,
+    /// Changes on every update of the secret's metadata.
+    pub etag: String,
+    /// Versions in creation order; `versions[i].number == i + 1`.
+    pub versions: Vec<Version>,
+    /// The secret's IAM policy.
+    pub policy: Policy,
+}
+
+impl Secret {
+    /// `projects/NUMBER/secrets/ID`.
+    pub fn name(&self) -> String {
+        format!("projects/{}/secrets/{}", self.project_number, self.id)
+    }
+}
+
+/// An Artifact Registry repository.
+#[derive(Debug, Clone)]
+pub struct Repository {
+    /// Id of the owning project (AR names answer with the id).
+    pub project_id: String,
+    /// Location, e.g. `us-central1`.
+    pub location: String,
+    /// Repository id.
+    pub id: String,
+    /// Stored `Repository` fields in their JSON form, enums as strings.
+    pub fields: Map<String, Value>,
+    /// Creation timestamp.
+    pub create_time: String,
+    /// Last update timestamp.
+    pub update_time: String,
+    /// The repository's IAM policy.
+    pub policy: Policy,
+}
+
+impl Repository {
+    /// `projects/P/locations/L/repositories/R`.
+    pub fn name(&self) -> String {
+        format!(
+            "projects/{}/locations/{}/repositories/{}",
+            self.project_id, self.location, self.id
+        )
+    }
+}
+
+/// The whole emulated world.
+#[derive(Debug)]
+pub struct State {
+    /// Projects, in seed order.
+    pub projects: Vec<Project>,
+    /// Secrets keyed by (project number, secret id).
+    pub secrets: BTreeMap<(String, String), Secret>,
+    /// Repositories keyed by (project id, location, repository id).
+    pub repositories: BTreeMap<(String, String, String), Repository>,
+    /// Finished long-running operations by full name.
+    pub operations: HashMap<String, Value>,
+    /// Bearer token → IAM member, from the seed.
+    pub principals: BTreeMap<String, String>,
+    /// Whether permission checks are on (the seed named principals).
+    pub enforce: bool,
+    /// Source of unique etags and ids.
+    counter: u64,
+    /// Randomness for operation ids.
+    rng: StdRng,
+}
+
+impl State {
+    /// An empty world.
+    pub fn new(principals: BTreeMap<String, String>) -> State {
+        let seed = crate::clock::unix_ms() ^ u64::from(std::process::id());
+        State {
+            projects: Vec::new(),
+            secrets: BTreeMap::new(),
+            repositories: BTreeMap::new(),
+            operations: HashMap::new(),
+            enforce: !principals.is_empty(),
+            principals,
+            counter: 0,
+            rng: StdRng::seed_from_u64(seed),
+        }
+    }
+
+    /// Finds a project by id or number, as Google paths accept both.
+    pub fn project(&self, id_or_number: &str) -> Option<&Project> {
+        self.projects
+            .iter()
+            .find(|p| p.id == id_or_number || p.number == id_or_number)
+    }
+
+    /// Mutable [`State::project`].
+    pub fn project_mut(&mut self, id_or_number: &str) -> Option<&mut Project> {
+        self.projects
+            .iter_mut()
+            .find(|p| p.id == id_or_number || p.number == id_or_number)
+    }
+
+    /// Numbers of the projects whose AR service agent exists (a snapshot,
+    /// so policy writes can consult it while a resource is borrowed).
+    pub fn agent_numbers(&self) -> Vec<String> {
+        self.projects
+            .iter()
+            .filter(|p| p.service_agent)
+            .map(|p| p.number.clone())
+            .collect()
+    }
+
+    /// A fresh value for etags; strictly increasing.
+    pub fn next_counter(&mut self) -> u64 {
+        self.counter += 1;
+        self.counter
+    }
+
+    /// A secret/version etag in Secret Manager's quoted-hex form.
+    pub fn next_resource_etag(&mut self) -> String {
+        let n = self.next_counter();
+        format!("\"{:014x}\"", 0x0005_f000_0000_0000u64 + n)
+    }
+
+    /// A random UUID-shaped id for operation names.
+    pub fn uuid(&mut self) -> String {
+        let a: u128 = self.rng.random();
+        let hex = format!("{a:032x}");
+        format!(
+            "{}-{}-4{}-a{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[13..16],
+            &hex[17..20],
+            &hex[20..32]
+        )
+    }
+}

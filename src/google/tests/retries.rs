@@ -1,0 +1,169 @@
+//! The retry policy as seen on the wire: attempt counts, never timings.
+
+use std::time::Duration;
+
+use super::server::{reply, Canned, Server};
+use super::{client, op};
+use crate::google::retry::RetryPolicy;
+use crate::google::ApiError;
+
+const SECRET: &str = "projects/p/secrets/s";
+const SECRET_JSON: &str = r#"{"name":"projects/1/secrets/s"}"#;
+const UNAVAILABLE: &str = r#"{"error":{"code":503,"message":"try later","status":"UNAVAILABLE"}}"#;
+
+#[tokio::test]
+async fn unavailable_then_ok_is_retried() {
+    let server = Server::start(vec![reply(503, UNAVAILABLE), reply(200, SECRET_JSON)]).await;
+    let secret = client(&server.root, None)
+        .get_secret(&op(Duration::from_secs(30)), SECRET)
+        .await
+        .expect("retried");
+    assert_eq!(secret.name, "projects/1/secrets/s");
+    assert_eq!(server.received().len(), 2);
+}
+
+#[tokio::test]
+async fn each_retryable_status_is_retried() {
+    for status in [429, 500, 502, 503, 504] {
+        let server = Server::start(vec![reply(status, "{}"), reply(200, SECRET_JSON)]).await;
+        client(&server.root, None)
+            .get_secret(&op(Duration::from_secs(30)), SECRET)
+            .await
+            .expect("retried");
+        assert_eq!(server.received().len(), 2, "HTTP {status}");
+    }
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried() {
+    for (status, code) in [
+        (400, "INVALID_ARGUMENT"),
+        (403, "PERMISSION_DENIED"),
+        (404, "NOT_FOUND"),
+        (409, "ABORTED"),
+    ] {
+        let body = format!(r#"{{"error":{{"code":{status},"message":"m","status":"{code}"}}}}"#);
+        let server = Server::start(vec![reply(status, &body), reply(200, SECRET_JSON)]).await;
+        let err = client(&server.root, None)
+            .get_secret(&op(Duration::from_secs(30)), SECRET)
+            .await
+            .expect_err("fails");
+        assert_eq!(err.status(), Some(code));
+        assert_eq!(server.received().len(), 1, "HTTP {status}");
+    }
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_retried() {
+    let server = Server::start(vec![Canned::Close, reply(200, SECRET_JSON)]).await;
+    client(&server.root, None)
+        .get_secret(&op(Duration::from_secs(30)), SECRET)
+        .await
+        .expect("retried");
+    assert_eq!(server.received().len(), 2);
+}
+
+#[tokio::test]
+async fn retry_after_zero_is_honoured_over_a_long_backoff() {
+    // With a 100 s backoff and a 30 s deadline, only honouring Retry-After: 0 can succeed.
+    let slow = RetryPolicy {
+        initial: Duration::from_secs(100),
+        max: Duration::from_secs(100),
+        multiplier: 1.0,
+    };
+    let throttled = Canned::Reply(429, vec![("retry-after", "0".into())], "{}".into());
+    let server = Server::start(vec![throttled, reply(200, SECRET_JSON)]).await;
+    let c = client(&server.root, None).with_retry_policy(slow);
+    c.get_secret(&op(Duration::from_secs(30)), SECRET)
+        .await
+        .expect("retried at once");
+    assert_eq!(server.received().len(), 2);
+}
+
+#[tokio::test]
+async fn retry_after_past_the_deadline_stops_at_once() {
+    let throttled = Canned::Reply(429, vec![("retry-after", "3600".into())], "{}".into());
+    let server = Server::start(vec![throttled, reply(200, SECRET_JSON)]).await;
+    let err = client(&server.root, None)
+        .get_secret(&op(Duration::from_secs(30)), SECRET)
+        .await
+        .expect_err("gives up");
+    assert!(
+        matches!(err, ApiError::DeadlineExceeded { ref last, .. } if last.contains("429")),
+        "{err}"
+    );
+    assert_eq!(server.received().len(), 1);
+}
+
+#[tokio::test]
+async fn the_deadline_stops_retries_and_reports_the_last_error() {
+    let server = Server::start(vec![reply(503, UNAVAILABLE)]).await;
+    let err = client(&server.root, None)
+        .get_secret(&op(Duration::from_millis(400)), SECRET)
+        .await
+        .expect_err("gives up");
+    match &err {
+        ApiError::DeadlineExceeded {
+            method,
+            resource,
+            last,
+        } => {
+            assert_eq!(method, "secretmanager.secrets.get");
+            assert_eq!(resource, SECRET);
+            assert!(
+                last.contains("UNAVAILABLE") && last.contains("try later"),
+                "{last}"
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(server.received().len() >= 2, "retried before the deadline");
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_until_the_deadline() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let root = format!("http://{}/", listener.local_addr().expect("addr"));
+    drop(listener);
+    let err = client(&root, None)
+        .get_secret(&op(Duration::from_millis(300)), SECRET)
+        .await
+        .expect_err("fails");
+    assert!(
+        matches!(err, ApiError::DeadlineExceeded { ref last, .. } if last.contains("transport error")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn cancellation_stops_a_request_in_flight() {
+    let server = Server::start(vec![Canned::Hang]).await;
+    let c = client(&server.root, None);
+    let operation = op(Duration::from_secs(60));
+    let cancel = operation.cancel.clone();
+    let call = tokio::spawn(async move { c.get_secret(&operation, SECRET).await });
+    server.wait_for(1).await;
+    cancel.cancel();
+    let result = call.await.expect("joined");
+    assert!(matches!(result, Err(ApiError::Cancelled)), "{result:?}");
+}
+
+#[tokio::test]
+async fn cancellation_stops_a_backoff_wait() {
+    let slow = RetryPolicy {
+        initial: Duration::from_secs(100),
+        max: Duration::from_secs(100),
+        multiplier: 1.0,
+    };
+    let server = Server::start(vec![reply(503, UNAVAILABLE), reply(200, SECRET_JSON)]).await;
+    let c = client(&server.root, None).with_retry_policy(slow);
+    let operation = op(Duration::from_secs(1000));
+    let cancel = operation.cancel.clone();
+    let call = tokio::spawn(async move { c.get_secret(&operation, SECRET).await });
+    server.wait_for(1).await;
+    cancel.cancel();
+    let result = call.await.expect("joined");
+    // A zero draw of the jitter could retry at once and succeed; the 100 s bound makes that vanishingly rare.
+    assert!(matches!(result, Err(ApiError::Cancelled)), "{result:?}");
+    assert_eq!(server.received().len(), 1);
+}

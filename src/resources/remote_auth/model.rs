@@ -1,0 +1,292 @@
+//! The resource's values as typed Rust: what configuration, plan and state
+//! hold. Decoding is by hand over [`Value`] because configuration may hold
+//! collections whose *elements* are unknown: such a collection reads as
+//! [`Attr::Unknown`] as a whole, which is all validation and planning need.
+//! Outgoing values are built by editing the incoming `Value` (see
+//! [`set`]) so nothing Terraform sent is ever re-shaped.
+
+use std::collections::BTreeMap;
+
+use crate::tfplugin::{Attr, Number, Value};
+
+/// Operation timeouts from the `timeouts` block.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeouts {
+    /// `timeouts.create`.
+    pub create: Attr<String>,
+    /// `timeouts.update`.
+    pub update: Attr<String>,
+    /// `timeouts.delete`.
+    pub delete: Attr<String>,
+}
+
+/// All attributes of `pypi_remote_auth`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Model {
+    /// Computed `projects/P/locations/L/repositories/R`.
+    pub id: Attr<String>,
+    /// Repository project.
+    pub project: Attr<String>,
+    /// Repository location.
+    pub location: Attr<String>,
+    /// Repository ID or full name.
+    pub repository: Attr<String>,
+    /// Secret ID.
+    pub secret_id: Attr<String>,
+    /// Secret project.
+    pub secret_project: Attr<String>,
+    /// Replica locations for a created secret.
+    pub secret_replica_locations: Attr<Vec<String>>,
+    /// Labels for a created secret.
+    pub secret_labels: Attr<BTreeMap<String, String>>,
+    /// Token kept in state.
+    pub token: Attr<String>,
+    /// Write-only token (only ever non-null in configuration).
+    pub token_wo: Attr<String>,
+    /// Version of the write-only token; a change rotates.
+    pub token_wo_version: Attr<Number>,
+    /// Upstream username.
+    pub username: Attr<String>,
+    /// DISABLE / DESTROY / KEEP.
+    pub previous_version_policy: Attr<String>,
+    /// DELETE / ABANDON.
+    pub deletion_policy: Attr<String>,
+    /// Generate the service agent when missing.
+    pub create_service_agent: Attr<bool>,
+    /// The `timeouts` block.
+    pub timeouts: Attr<Timeouts>,
+    /// Computed version in use.
+    pub secret_version: Attr<String>,
+    /// Computed service agent email.
+    pub service_agent: Attr<String>,
+    /// Computed project number.
+    pub project_number: Attr<String>,
+}
+
+/// A value of the wrong type for the schema: a framework bug, reported as such.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("attribute {0} has an unexpected type")]
+pub struct ModelError(pub String);
+
+/// Decodes a string attribute.
+fn string(v: &Value, name: &str) -> Result<Attr<String>, ModelError> {
+    match v.attr(name) {
+        Value::Null => Ok(Attr::Null),
+        Value::Unknown => Ok(Attr::Unknown),
+        Value::String(s) => Ok(Attr::Known(s.clone())),
+        _ => Err(ModelError(name.into())),
+    }
+}
+
+/// Decodes a list or set of strings; any unknown inside makes it unknown.
+fn strings(v: &Value, name: &str) -> Result<Attr<Vec<String>>, ModelError> {
+    match v.attr(name) {
+        Value::Null => Ok(Attr::Null),
+        x if !x.is_wholly_known() => Ok(Attr::Unknown),
+        Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                match item {
+                    Value::String(s) => out.push(s.clone()),
+                    Value::Null => {}
+                    _ => return Err(ModelError(name.into())),
+                }
+            }
+            Ok(Attr::Known(out))
+        }
+        _ => Err(ModelError(name.into())),
+    }
+}
+
+/// Decodes a map of strings; any unknown inside makes it unknown.
+fn string_map(v: &Value, name: &str) -> Result<Attr<BTreeMap<String, String>>, ModelError> {
+    match v.attr(name) {
+        Value::Null => Ok(Attr::Null),
+        x if !x.is_wholly_known() => Ok(Attr::Unknown),
+        Value::Map(m) | Value::Object(m) => {
+            let mut out = BTreeMap::new();
+            for (k, item) in m {
+                match item {
+                    Value::String(s) => {
+                        out.insert(k.clone(), s.clone());
+                    }
+                    _ => return Err(ModelError(format!("{name}[{k:?}]"))),
+                }
+            }
+            Ok(Attr::Known(out))
+        }
+        _ => Err(ModelError(name.into())),
+    }
+}
+
+/// Decodes a number attribute.
+fn number(v: &Value, name: &str) -> Result<Attr<Number>, ModelError> {
+    match v.attr(name) {
+        Value::Null => Ok(Attr::Null),
+        Value::Unknown => Ok(Attr::Unknown),
+        Value::Number(n) => Ok(Attr::Known(n.clone())),
+        _ => Err(ModelError(name.into())),
+    }
+}
+
+/// Decodes a bool attribute.
+fn boolean(v: &Value, name: &str) -> Result<Attr<bool>, ModelError> {
+    match v.attr(name) {
+        Value::Null => Ok(Attr::Null),
+        Value::Unknown => Ok(Attr::Unknown),
+        Value::Bool(b) => Ok(Attr::Known(*b)),
+        _ => Err(ModelError(name.into())),
+    }
+}
+
+impl Model {
+    /// Decodes a configuration, plan or state object (null gives all-null).
+    pub fn from_value(v: &Value) -> Result<Model, ModelError> {
+        let timeouts = match v.attr("timeouts") {
+            Value::Null => Attr::Null,
+            Value::Unknown => Attr::Unknown,
+            t @ Value::Object(_) => Attr::Known(Timeouts {
+                create: string(t, "create")?,
+                update: string(t, "update")?,
+                delete: string(t, "delete")?,
+            }),
+            _ => return Err(ModelError("timeouts".into())),
+        };
+        Ok(Model {
+            id: string(v, "id")?,
+            project: string(v, "project")?,
+            location: string(v, "location")?,
+            repository: string(v, "repository")?,
+            secret_id: string(v, "secret_id")?,
+            secret_project: string(v, "secret_project")?,
+            secret_replica_locations: strings(v, "secret_replica_locations")?,
+            secret_labels: string_map(v, "secret_labels")?,
+            token: string(v, "token")?,
+            token_wo: string(v, "token_wo")?,
+            token_wo_version: number(v, "token_wo_version")?,
+            username: string(v, "username")?,
+            previous_version_policy: string(v, "previous_version_policy")?,
+            deletion_policy: string(v, "deletion_policy")?,
+            create_service_agent: boolean(v, "create_service_agent")?,
+            timeouts,
+            secret_version: string(v, "secret_version")?,
+            service_agent: string(v, "service_agent")?,
+            project_number: string(v, "project_number")?,
+        })
+    }
+
+    /// The configured timeout text for `pick` (create/update/delete).
+    pub fn timeout(&self, pick: fn(&Timeouts) -> &Attr<String>) -> Option<&str> {
+        self.timeouts
+            .known()
+            .and_then(|t| pick(t).known())
+            .map(String::as_str)
+    }
+
+    /// The token from configuration (`token` or `token_wo`), when known.
+    pub fn configured_token(&self) -> Option<&str> {
+        self.token
+            .known()
+            .or(self.token_wo.known())
+            .map(String::as_str)
+    }
+}
+
+/// Sets attribute `name` of an object value (creating the object from null).
+pub fn set(target: &mut Value, name: &str, value: Value) {
+    if !matches!(target, Value::Object(_)) {
+        *target = Value::Object(BTreeMap::new());
+    }
+    if let Value::Object(m) = target {
+        m.insert(name.to_string(), value);
+    }
+}
+
+/// A string or null.
+pub fn opt_string(v: Option<&str>) -> Value {
+    v.map_or(Value::Null, |s| Value::String(s.to_string()))
+}
+
+/// The identity object `{project, location, repository}`.
+pub fn identity(repo: &super::ids::RepositoryRef) -> Value {
+    Value::Object(BTreeMap::from([
+        ("project".to_string(), Value::String(repo.project.clone())),
+        ("location".to_string(), Value::String(repo.location.clone())),
+        ("repository".to_string(), Value::String(repo.id.clone())),
+    ]))
+}
+
+/// A state object with every attribute of the schema present and null, so
+/// that states built from scratch (import) carry exactly the schema's keys.
+pub fn empty_state() -> Value {
+    let schema = super::schema::schema();
+    let mut m: BTreeMap<String, Value> = schema
+        .block
+        .attributes
+        .iter()
+        .map(|a| (a.name.clone(), Value::Null))
+        .collect();
+    for b in &schema.block.blocks {
+        m.insert(b.name.clone(), Value::Null);
+    }
+    Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partially_unknown_collections_read_as_unknown() {
+        let v = Value::Object(BTreeMap::from([
+            (
+                "secret_replica_locations".to_string(),
+                Value::List(vec![Value::String("us-east1".into()), Value::Unknown]),
+            ),
+            (
+                "secret_labels".to_string(),
+                Value::Map(BTreeMap::from([(
+                    "a".to_string(),
+                    Value::String("b".into()),
+                )])),
+            ),
+            (
+                "token_wo_version".to_string(),
+                Value::Number(Number::from(3)),
+            ),
+            (
+                "timeouts".to_string(),
+                Value::Object(BTreeMap::from([(
+                    "create".to_string(),
+                    Value::String("5m".into()),
+                )])),
+            ),
+        ]));
+        let m = Model::from_value(&v).expect("decodes");
+        assert!(m.secret_replica_locations.is_unknown());
+        assert_eq!(m.secret_labels.known().map(|l| l.len()), Some(1));
+        assert_eq!(m.token_wo_version.known().and_then(Number::as_i64), Some(3));
+        assert_eq!(m.timeout(|t| &t.create), Some("5m"));
+        assert_eq!(m.timeout(|t| &t.delete), None);
+        assert!(m.project.is_null());
+    }
+
+    #[test]
+    fn wrong_types_are_errors() {
+        let v = Value::Object(BTreeMap::from([("project".to_string(), Value::Bool(true))]));
+        assert_eq!(Model::from_value(&v), Err(ModelError("project".into())));
+    }
+
+    #[test]
+    fn empty_state_has_every_key() {
+        let Value::Object(m) = empty_state() else {
+            panic!("object")
+        };
+        assert!(
+            m.contains_key("timeouts")
+                && m.contains_key("token_wo")
+                && m.contains_key("project_number")
+        );
+        assert!(m.values().all(Value::is_null));
+    }
+}

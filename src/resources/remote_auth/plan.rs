@@ -1,0 +1,472 @@
+//! PlanResourceChange: defaults, computed values, replacement, and the
+//! read-only remote checks (repository kind, preflight permissions).
+//!
+//! `secret_version` is planned unknown whenever the apply may store or point
+//! at another version: on create, on a token change (`token`, or a changed
+//! `token_wo_version`), on a move to another secret, and when Read recorded
+//! drift in private state. Everything else computed keeps its prior value.
+
+use crate::tfplugin::diag::AttributePath;
+use crate::tfplugin::provider::{PlanRequest, PlanResponse};
+use crate::tfplugin::{Attr, Diagnostic, Diagnostics, Value};
+
+use super::apply::token_changed;
+use super::ids::RepositoryRef;
+use super::model::{self, set, Model};
+use super::private::Private;
+use super::steps::Env;
+use super::{preflight, validate};
+
+/// What plan needs from the configured provider.
+pub struct PlanEnv<'a> {
+    /// Google access, when remote checks may run (the provider configuration was wholly known).
+    pub remote: Option<Env<'a>>,
+    /// The provider's `project`.
+    pub provider_project: Option<&'a str>,
+    /// False when the provider configuration held unknowns (the project may be unknown).
+    pub complete: bool,
+}
+
+/// Plans a create or update (destroy is handled by the caller).
+pub async fn plan(env: &PlanEnv<'_>, req: &PlanRequest) -> PlanResponse {
+    let mut resp = PlanResponse {
+        planned_private: req.prior_private.clone(),
+        ..PlanResponse::default()
+    };
+    let (config, prior) = match (
+        Model::from_value(&req.config),
+        Model::from_value(&req.prior_state),
+    ) {
+        (Ok(c), Ok(p)) => (c, p),
+        (Err(e), _) | (_, Err(e)) => {
+            resp.diagnostics.error(
+                "Unexpected value",
+                format!("{e}. This is a bug in the provider."),
+            );
+            return resp;
+        }
+    };
+    let mut planned = req.proposed_new_state.clone();
+    apply_defaults(env, &config, &mut planned, &mut resp.diagnostics);
+    let planned_m = match Model::from_value(&planned) {
+        Ok(m) => m,
+        Err(e) => {
+            resp.diagnostics.error(
+                "Unexpected value",
+                format!("{e}. This is a bug in the provider."),
+            );
+            return resp;
+        }
+    };
+    let repo = validate::resolve_repository(&planned_m, env.provider_project);
+    let creating = req.prior_state.is_null();
+    if creating {
+        set(
+            &mut planned,
+            "id",
+            repo.as_ref()
+                .map_or(Value::Unknown, |r| Value::String(r.name())),
+        );
+        for computed in ["secret_version", "service_agent", "project_number"] {
+            set(&mut planned, computed, Value::Unknown);
+        }
+    } else {
+        plan_update(
+            &prior,
+            &planned_m,
+            repo.as_ref(),
+            &req.prior_private,
+            &mut planned,
+            &mut resp,
+        );
+    }
+    resp.planned_identity = Some(repo.as_ref().map_or(Value::Unknown, model::identity));
+    let changes = creating || planned != req.prior_state;
+    if changes && !resp.diagnostics.has_errors() && req.config.is_wholly_known() {
+        if let (Some(remote), Some(resolved)) = (
+            &env.remote,
+            validate::resolve(&planned_m, env.provider_project),
+        ) {
+            remote_checks(
+                remote,
+                &resolved.repo,
+                &resolved.secret,
+                &mut resp.diagnostics,
+            )
+            .await;
+        }
+    }
+    resp.planned_state = planned;
+    resp
+}
+
+/// Fills optional+computed attributes the configuration leaves null. The
+/// prior value is not kept: removing an argument returns it to its default.
+fn apply_defaults(env: &PlanEnv<'_>, config: &Model, planned: &mut Value, diags: &mut Diagnostics) {
+    let project = match &config.project {
+        Attr::Known(p) => Value::String(p.clone()),
+        Attr::Unknown => Value::Unknown,
+        Attr::Null => {
+            let from_repo = config
+                .repository
+                .known()
+                .and_then(|r| super::ids::parse_repository_arg(r).ok())
+                .and_then(|a| a.project);
+            match (from_repo, env.provider_project, &config.repository) {
+                (Some(p), _, _) => Value::String(p),
+                (None, _, Attr::Unknown) => Value::Unknown,
+                (None, Some(p), _) => Value::String(p.to_string()),
+                (None, None, _) if !env.complete => Value::Unknown,
+                (None, None, _) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "No project",
+                            "Set `project` on this resource or on the provider (or its environment variables GOOGLE_PROJECT, GOOGLE_CLOUD_PROJECT, CLOUDSDK_CORE_PROJECT), or give `repository` as a full name.",
+                        )
+                        .at(AttributePath::attr("project")),
+                    );
+                    Value::Null
+                }
+            }
+        }
+    };
+    if config.secret_project.is_null() {
+        set(planned, "secret_project", project.clone());
+    }
+    set(planned, "project", project);
+    let defaults = [
+        (
+            "username",
+            config.username.is_null(),
+            Value::String("__token__".into()),
+        ),
+        (
+            "previous_version_policy",
+            config.previous_version_policy.is_null(),
+            Value::String("DISABLE".into()),
+        ),
+        (
+            "deletion_policy",
+            config.deletion_policy.is_null(),
+            Value::String("DELETE".into()),
+        ),
+        (
+            "create_service_agent",
+            config.create_service_agent.is_null(),
+            Value::Bool(true),
+        ),
+    ];
+    for (name, unset, default) in defaults {
+        if unset {
+            set(planned, name, default);
+        }
+    }
+    set(planned, "token_wo", Value::Null);
+}
+
+/// Computed values and replacement for an update.
+fn plan_update(
+    prior: &Model,
+    planned_m: &Model,
+    repo: Option<&RepositoryRef>,
+    prior_private: &[u8],
+    planned: &mut Value,
+    resp: &mut PlanResponse,
+) {
+    let keep = |v: &Attr<String>| {
+        v.known()
+            .map_or(Value::Unknown, |s| Value::String(s.clone()))
+    };
+    let prior_repo = validate::resolve_repository(prior, None);
+    match (repo, &prior_repo) {
+        (Some(new), Some(old)) => {
+            for (name, changed) in [
+                ("project", new.project != old.project),
+                ("location", new.location != old.location),
+                ("repository", new.id != old.id),
+            ] {
+                if changed {
+                    resp.requires_replace.push(AttributePath::attr(name));
+                }
+            }
+        }
+        _ => {
+            for name in ["project", "location", "repository"] {
+                resp.requires_replace.push(AttributePath::attr(name));
+            }
+        }
+    }
+    set(
+        planned,
+        "id",
+        repo.map_or(Value::Unknown, |r| Value::String(r.name())),
+    );
+    set(planned, "project_number", keep(&prior.project_number));
+    set(planned, "service_agent", keep(&prior.service_agent));
+    let drifted = !Private::decode(prior_private).drift.is_empty();
+    let moved =
+        prior.secret_id != planned_m.secret_id || prior.secret_project != planned_m.secret_project;
+    let rotate = token_changed(prior, planned_m) || moved || drifted;
+    set(
+        planned,
+        "secret_version",
+        if rotate {
+            Value::Unknown
+        } else {
+            keep(&prior.secret_version)
+        },
+    );
+}
+
+/// The repository must be a PyPI remote; then the preflight.
+async fn remote_checks(
+    env: &Env<'_>,
+    repo: &RepositoryRef,
+    secret: &super::ids::SecretRef,
+    diags: &mut Diagnostics,
+) {
+    let repo_name = repo.name();
+    let (repository, existing) =
+        tokio::join!(env.get_repository(&repo_name), env.get_secret(secret));
+    match repository {
+        Ok(None) => {
+            diags.push(
+                Diagnostic::error(
+                    "Repository not found",
+                    format!("The Artifact Registry repository {} was not found. Create the PyPI remote repository first, or fix `project`, `location` or `repository`.", repo.name()),
+                )
+                .at(AttributePath::attr("repository")),
+            );
+            return;
+        }
+        Ok(Some(r)) if r.mode != "REMOTE_REPOSITORY" || r.format != "PYTHON" => {
+            diags.push(
+                Diagnostic::error(
+                    "Not a PyPI remote repository",
+                    format!(
+                        "{} has mode {:?} and format {:?}. Upstream PyPI authentication applies only to repositories with mode REMOTE_REPOSITORY and format PYTHON.",
+                        repo.name(),
+                        r.mode,
+                        r.format
+                    ),
+                )
+                .at(AttributePath::attr("repository")),
+            );
+            return;
+        }
+        Ok(Some(_)) => {}
+        Err(d) => {
+            diags.push(d.at(AttributePath::attr("repository")));
+            return;
+        }
+    }
+    let exists = matches!(existing, Ok(Some(_)));
+    if let Some(w) = preflight::check(env, repo, secret, exists).await {
+        diags.push(w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfplugin::provider::PlanRequest;
+    use std::collections::BTreeMap;
+
+    fn config() -> Value {
+        let mut v = model::empty_state();
+        for (k, x) in [
+            ("location", "us"),
+            ("repository", "pypi"),
+            ("secret_id", "tok"),
+            ("token", "pypi-abc"),
+        ] {
+            set(&mut v, k, Value::String(x.into()));
+        }
+        v
+    }
+
+    fn env() -> PlanEnv<'static> {
+        PlanEnv {
+            remote: None,
+            provider_project: Some("demo-project"),
+            complete: true,
+        }
+    }
+
+    fn req(prior: Value, config: Value, private: Vec<u8>) -> PlanRequest {
+        PlanRequest {
+            prior_state: prior,
+            proposed_new_state: config.clone(),
+            config,
+            prior_private: private,
+            prior_identity: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn create_fills_defaults_and_unknown_computed() {
+        let resp = plan(&env(), &req(Value::Null, config(), Vec::new())).await;
+        assert!(!resp.diagnostics.has_errors(), "{:?}", resp.diagnostics);
+        let p = &resp.planned_state;
+        assert_eq!(p.attr("project"), &Value::String("demo-project".into()));
+        assert_eq!(
+            p.attr("secret_project"),
+            &Value::String("demo-project".into())
+        );
+        assert_eq!(p.attr("username"), &Value::String("__token__".into()));
+        assert_eq!(
+            p.attr("previous_version_policy"),
+            &Value::String("DISABLE".into())
+        );
+        assert_eq!(p.attr("deletion_policy"), &Value::String("DELETE".into()));
+        assert_eq!(p.attr("create_service_agent"), &Value::Bool(true));
+        assert_eq!(
+            p.attr("id"),
+            &Value::String("projects/demo-project/locations/us/repositories/pypi".into())
+        );
+        assert!(p.attr("secret_version").is_unknown());
+        assert!(resp.planned_identity.is_some_and(|i| i.is_wholly_known()));
+    }
+
+    /// A prior state as the create would have stored it.
+    async fn prior() -> Value {
+        let mut p = plan(&env(), &req(Value::Null, config(), Vec::new()))
+            .await
+            .planned_state;
+        set(
+            &mut p,
+            "secret_version",
+            Value::String("projects/demo-project/secrets/tok/versions/1".into()),
+        );
+        set(
+            &mut p,
+            "service_agent",
+            Value::String("service-1@gcp-sa-artifactregistry.iam.gserviceaccount.com".into()),
+        );
+        set(&mut p, "project_number", Value::String("1".into()));
+        p
+    }
+
+    /// Terraform's proposed state: config, with prior values for null computed attributes.
+    fn proposed(prior: &Value, config: &Value) -> Value {
+        let (Value::Object(p), Value::Object(c)) = (prior, config) else {
+            panic!("objects")
+        };
+        let mut out = BTreeMap::new();
+        for (k, v) in c {
+            let computed = [
+                "id",
+                "project",
+                "secret_project",
+                "username",
+                "previous_version_policy",
+                "deletion_policy",
+                "create_service_agent",
+                "secret_version",
+                "service_agent",
+                "project_number",
+            ];
+            out.insert(
+                k.clone(),
+                if v.is_null() && computed.contains(&k.as_str()) {
+                    p.get(k).cloned().unwrap_or(Value::Null)
+                } else {
+                    v.clone()
+                },
+            );
+        }
+        Value::Object(out)
+    }
+
+    #[tokio::test]
+    async fn no_change_plans_the_prior_state() {
+        let prior = prior().await;
+        let request = PlanRequest {
+            proposed_new_state: proposed(&prior, &config()),
+            ..req(prior.clone(), config(), Vec::new())
+        };
+        let resp = plan(&env(), &request).await;
+        assert_eq!(resp.planned_state, prior);
+        assert!(resp.requires_replace.is_empty());
+    }
+
+    #[tokio::test]
+    async fn token_change_and_drift_make_the_version_unknown() {
+        let prior = prior().await;
+        let mut cfg = config();
+        set(&mut cfg, "token", Value::String("pypi-new".into()));
+        let request = PlanRequest {
+            proposed_new_state: proposed(&prior, &cfg),
+            ..req(prior.clone(), cfg, Vec::new())
+        };
+        assert!(plan(&env(), &request)
+            .await
+            .planned_state
+            .attr("secret_version")
+            .is_unknown());
+
+        let mut private = Private::default();
+        private.note(super::super::private::Drift::BindingMissing);
+        let request = PlanRequest {
+            proposed_new_state: proposed(&prior, &config()),
+            ..req(prior.clone(), config(), private.encode())
+        };
+        let resp = plan(&env(), &request).await;
+        assert!(resp.planned_state.attr("secret_version").is_unknown());
+        assert_eq!(resp.planned_private, private.encode());
+    }
+
+    #[tokio::test]
+    async fn full_repository_name_is_not_a_replacement_but_another_repository_is() {
+        let prior = prior().await;
+        let mut cfg = config();
+        set(
+            &mut cfg,
+            "repository",
+            Value::String("projects/demo-project/locations/us/repositories/pypi".into()),
+        );
+        let request = PlanRequest {
+            proposed_new_state: proposed(&prior, &cfg),
+            ..req(prior.clone(), cfg, Vec::new())
+        };
+        assert!(plan(&env(), &request).await.requires_replace.is_empty());
+        let mut cfg = config();
+        set(&mut cfg, "repository", Value::String("other".into()));
+        let request = PlanRequest {
+            proposed_new_state: proposed(&prior, &cfg),
+            ..req(prior.clone(), cfg, Vec::new())
+        };
+        assert_eq!(
+            plan(&env(), &request).await.requires_replace,
+            vec![AttributePath::attr("repository")]
+        );
+    }
+
+    #[tokio::test]
+    async fn removing_username_returns_to_the_default_and_no_project_is_an_error() {
+        let mut prior = prior().await;
+        set(&mut prior, "username", Value::String("someone".into()));
+        let request = PlanRequest {
+            proposed_new_state: proposed(&prior, &config()),
+            ..req(prior.clone(), config(), Vec::new())
+        };
+        assert_eq!(
+            plan(&env(), &request).await.planned_state.attr("username"),
+            &Value::String("__token__".into())
+        );
+        let none = PlanEnv {
+            remote: None,
+            provider_project: None,
+            complete: true,
+        };
+        let resp = plan(&none, &req(Value::Null, config(), Vec::new())).await;
+        assert!(resp.diagnostics.has_errors());
+        let unknown = PlanEnv {
+            remote: None,
+            provider_project: None,
+            complete: false,
+        };
+        let resp = plan(&unknown, &req(Value::Null, config(), Vec::new())).await;
+        assert!(!resp.diagnostics.has_errors() && resp.planned_state.attr("project").is_unknown());
+    }
+}

@@ -1,0 +1,250 @@
+//! ReadResource: refreshes state from the repository, the version in use and
+//! the secret's policy (fetched concurrently), records drift in private state
+//! for Plan to act on, and fills an imported state from the repository.
+
+use crate::google::artifactregistry::UsernamePasswordCredentials;
+use crate::tfplugin::provider::ReadResponse;
+use crate::tfplugin::{Diagnostic, Diagnostics, Value};
+
+use super::ids::{self, RepositoryRef};
+use super::model::{self, opt_string, set, Model};
+use super::private::{same_version_tail, Drift, Private};
+use super::steps::Env;
+use super::validate;
+
+/// Refreshes `current`.
+pub async fn read(
+    env: &Env<'_>,
+    current: &Value,
+    private_bytes: &[u8],
+    provider_project: Option<&str>,
+) -> ReadResponse {
+    let mut resp = ReadResponse {
+        new_state: current.clone(),
+        private: private_bytes.to_vec(),
+        ..ReadResponse::default()
+    };
+    let m = match Model::from_value(current) {
+        Ok(m) => m,
+        Err(e) => {
+            resp.diagnostics.error(
+                "Unexpected state",
+                format!("{e}. This is a bug in the provider."),
+            );
+            return resp;
+        }
+    };
+    let Some(repo) = validate::resolve_repository(&m, provider_project) else {
+        resp.diagnostics.error("Incomplete state", "The state lacks the repository's project, location or ID. Remove the resource from state and import it again.");
+        return resp;
+    };
+    resp.new_identity = Some(model::identity(&repo));
+    let mut private = Private::decode(private_bytes);
+    match refresh(env, &m, &repo, &mut private, &mut resp.new_state).await {
+        Ok(Some(warnings)) => {
+            resp.private = private.encode();
+            resp.diagnostics.extend(warnings);
+        }
+        Ok(None) => {
+            resp.new_state = Value::Null;
+            resp.new_identity = None;
+        }
+        Err(d) => resp.diagnostics.push(d),
+    }
+    resp
+}
+
+/// Updates `state` in place; `Ok(None)` means the remote object is gone.
+async fn refresh(
+    env: &Env<'_>,
+    m: &Model,
+    repo: &RepositoryRef,
+    private: &mut Private,
+    state: &mut Value,
+) -> Result<Option<Diagnostics>, Diagnostic> {
+    let name = repo.name();
+    set(state, "id", Value::String(name.clone()));
+    set(state, "token_wo", Value::Null);
+    if m.secret_id.is_null() {
+        return fill_import(env, repo, state).await;
+    }
+    let secret = match validate::resolve(m, None) {
+        Some(r) => r.secret,
+        None => return Ok(Some(Diagnostics::default())),
+    };
+    let ours = private
+        .version
+        .clone()
+        .or_else(|| m.secret_version.known().cloned());
+    let version_name = ours
+        .clone()
+        .unwrap_or_else(|| secret.version_name("latest"));
+    let secret_name = secret.name();
+    let (repository, version, policy) = tokio::join!(
+        env.get_repository(&name),
+        env.client.get_secret_version(&env.op, &version_name),
+        env.client.get_secret_iam_policy(&env.op, &secret_name),
+    );
+    let Some(repository) = repository? else {
+        return Ok(None);
+    };
+    let creds = repository
+        .credentials()
+        .filter(|c| !c.password_secret_version.is_empty());
+    let Some(creds) = creds else {
+        // A failed create never set credentials: keep it so destroy cleans up.
+        return Ok(if private.version.is_none() && ours.is_none() {
+            Some(Diagnostics::default())
+        } else {
+            None
+        });
+    };
+    private.drift.clear();
+    if let Some(v) = &ours {
+        if !same_version_tail(&creds.password_secret_version, v)
+            || !super::release::points_at(env, &creds.password_secret_version, &secret).await
+        {
+            private.note(Drift::CredentialsElsewhere);
+            set(
+                state,
+                "secret_version",
+                Value::String(creds.password_secret_version.clone()),
+            );
+        }
+    }
+    if m.username.known().is_some_and(|u| *u != creds.username) {
+        private.note(Drift::UsernameChanged);
+        set(state, "username", Value::String(creds.username.clone()));
+    }
+    match version {
+        Ok(v) if v.state != "ENABLED" => private.note(Drift::VersionNotEnabled),
+        Ok(_) => {}
+        Err(e) if e.is_not_found() => private.note(Drift::SecretMissing),
+        Err(e) => {
+            tracing::debug!(error = %e, "could not read the secret version in use; drift of the version is not checked")
+        }
+    }
+    let member = m
+        .service_agent
+        .known()
+        .map(|a| ids::service_agent_member(a));
+    match (policy, member) {
+        (Ok(p), Some(member)) if !p.has_member(ids::ACCESSOR_ROLE, &member) => {
+            private.note(Drift::BindingMissing)
+        }
+        (Err(e), _) if e.is_not_found() => private.note(Drift::SecretMissing),
+        (Err(e), _) => {
+            tracing::debug!(error = %e, "could not read the secret's policy; drift of the binding is not checked")
+        }
+        _ => {}
+    }
+    let mut warnings = Diagnostics::default();
+    if !private.drift.is_empty() {
+        let list: Vec<&str> = private.drift.iter().map(|d| d.describe()).collect();
+        warnings.push(Diagnostic::warning(
+            "Out-of-band changes to the PyPI upstream authentication",
+            format!("{name}: {}. The next apply repairs this.", list.join("; ")),
+        ));
+    }
+    Ok(Some(warnings))
+}
+
+/// Fills an imported state (project, location, repository and id only) from
+/// the repository's credentials.
+async fn fill_import(
+    env: &Env<'_>,
+    repo: &RepositoryRef,
+    state: &mut Value,
+) -> Result<Option<Diagnostics>, Diagnostic> {
+    let Some(repository) = env.get_repository(&repo.name()).await? else {
+        return Ok(None);
+    };
+    if repository.mode != "REMOTE_REPOSITORY" || repository.format != "PYTHON" {
+        return Err(Diagnostic::error(
+            "Not a PyPI remote repository",
+            format!("{} has mode {:?} and format {:?}; pypi_remote_auth manages REMOTE_REPOSITORY repositories of format PYTHON.", repo.name(), repository.mode, repository.format),
+        ));
+    }
+    let Some(creds) = repository
+        .credentials()
+        .filter(|c| !c.password_secret_version.is_empty())
+        .cloned()
+    else {
+        return Ok(None);
+    };
+    let Some(parsed) = ids::parse_version_name(&creds.password_secret_version) else {
+        return Err(Diagnostic::error(
+            "Unexpected credentials",
+            format!("{} uses the password secret version {:?}, which is not a Secret Manager version name.", repo.name(), creds.password_secret_version),
+        ));
+    };
+    let number = env.project_number(&repo.project).await?;
+    let secret_project = secret_project_id(env, &parsed.secret.project, repo, &number).await;
+    fill(
+        state,
+        repo,
+        &creds,
+        &secret_project,
+        &parsed.secret.id,
+        &number,
+    );
+    Ok(Some(Diagnostics::default()))
+}
+
+/// The secret's project as an ID: Google may answer with a number.
+async fn secret_project_id(
+    env: &Env<'_>,
+    project: &str,
+    repo: &RepositoryRef,
+    repo_number: &str,
+) -> String {
+    if !ids::is_project_number(project) {
+        return project.to_string();
+    }
+    if project == repo_number {
+        return repo.project.clone();
+    }
+    match env.client.get_project(&env.op, project).await {
+        Ok(p) if !p.project_id.is_empty() => p.project_id,
+        _ => project.to_string(),
+    }
+}
+
+/// Writes the imported values and the defaults.
+fn fill(
+    state: &mut Value,
+    repo: &RepositoryRef,
+    creds: &UsernamePasswordCredentials,
+    secret_project: &str,
+    secret_id: &str,
+    number: &str,
+) {
+    set(state, "project", Value::String(repo.project.clone()));
+    set(state, "location", Value::String(repo.location.clone()));
+    set(state, "repository", Value::String(repo.id.clone()));
+    set(
+        state,
+        "secret_project",
+        Value::String(secret_project.to_string()),
+    );
+    set(state, "secret_id", Value::String(secret_id.to_string()));
+    set(
+        state,
+        "secret_version",
+        Value::String(creds.password_secret_version.clone()),
+    );
+    set(state, "username", Value::String(creds.username.clone()));
+    set(
+        state,
+        "previous_version_policy",
+        Value::String("DISABLE".into()),
+    );
+    set(state, "deletion_policy", Value::String("DELETE".into()));
+    set(state, "create_service_agent", Value::Bool(true));
+    set(state, "project_number", Value::String(number.to_string()));
+    set(
+        state,
+        "service_agent",
+        opt_string(Some(&ids::service_agent_email(number))),
+    );
+}

@@ -1,0 +1,427 @@
+//! The individual Google calls of the workflow, each idempotent ("ensure"),
+//! shared by create, update, repair and delete. Errors come back as
+//! diagnostics that already name the operation, resource and fix.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use crate::google::artifactregistry::{Repository, UsernamePasswordCredentials};
+use crate::google::iam;
+use crate::google::secretmanager::Secret;
+use crate::google::{ApiError, GoogleClient, Op};
+use crate::tfplugin::Diagnostic;
+
+use super::errors::{api_error, Step};
+use super::ids::{self, SecretRef};
+use super::sharing;
+
+/// How many times an annotation update re-reads the secret after losing a race.
+const ANNOTATION_ATTEMPTS: usize = 8;
+
+/// Caches that live as long as the provider instance.
+#[derive(Debug, Default)]
+pub struct Caches {
+    /// Project ID → project number.
+    pub project_numbers: Mutex<HashMap<String, String>>,
+    /// Preflight key → permissions found missing.
+    pub preflight: Mutex<HashMap<String, Vec<String>>>,
+}
+
+/// What every step needs: the client, the deadline/cancellation, the caches.
+pub struct Env<'a> {
+    /// Google APIs.
+    pub client: &'a GoogleClient,
+    /// Deadline and cancellation of this RPC.
+    pub op: Op,
+    /// Provider-lifetime caches.
+    pub caches: &'a Caches,
+}
+
+impl Env<'_> {
+    /// The project's number, cached per provider instance.
+    pub async fn project_number(&self, project: &str) -> Result<String, Diagnostic> {
+        if ids::is_project_number(project) {
+            return Ok(project.to_string());
+        }
+        if let Some(n) = lock(&self.caches.project_numbers).get(project) {
+            return Ok(n.clone());
+        }
+        let p = self
+            .client
+            .get_project(&self.op, project)
+            .await
+            .map_err(|e| {
+                api_error(
+                    Step::ProjectLookup,
+                    "look up the project number",
+                    &format!("projects/{project}"),
+                    &e,
+                )
+            })?;
+        lock(&self.caches.project_numbers).insert(project.to_string(), p.project_number.clone());
+        Ok(p.project_number)
+    }
+
+    /// True when two project references (IDs or numbers) are the same project.
+    /// Lookup failures answer `true`: callers use this to keep shared bindings, and keeping is the safe side.
+    pub async fn same_project(&self, a: &str, b: &str) -> bool {
+        if a == b {
+            return true;
+        }
+        match (self.project_number(a).await, self.project_number(b).await) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => true,
+        }
+    }
+
+    /// The secret, or `None` when it does not exist.
+    pub async fn get_secret(&self, secret: &SecretRef) -> Result<Option<Secret>, Diagnostic> {
+        match self.client.get_secret(&self.op, &secret.name()).await {
+            Ok(s) => Ok(Some(s)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(api_error(
+                Step::Secret,
+                "read the secret",
+                &secret.name(),
+                &e,
+            )),
+        }
+    }
+
+    /// Makes sure the secret exists and records `me` as a user. Answers
+    /// whether this call created it. A concurrent create (409) is used as is.
+    pub async fn ensure_secret(
+        &self,
+        secret: &SecretRef,
+        existing: Option<Secret>,
+        replicas: &[String],
+        labels: &BTreeMap<String, String>,
+        me: &str,
+    ) -> Result<bool, Diagnostic> {
+        if existing.is_some() {
+            self.update_annotations(secret, |a| sharing::add_user(a, me))
+                .await?;
+            return Ok(false);
+        }
+        let replication = if replicas.is_empty() {
+            serde_json::json!({"automatic": {}})
+        } else {
+            let list: Vec<_> = replicas
+                .iter()
+                .map(|l| serde_json::json!({"location": l}))
+                .collect();
+            serde_json::json!({"userManaged": {"replicas": list}})
+        };
+        let mut annotations = BTreeMap::new();
+        sharing::add_user(&mut annotations, me);
+        annotations.insert(sharing::CREATED_BY_KEY.to_string(), me.to_string());
+        let body = Secret {
+            replication: Some(replication),
+            labels: labels.clone(),
+            annotations,
+            ..Secret::default()
+        };
+        match self
+            .client
+            .create_secret(&self.op, &secret.project, &secret.id, &body)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_already_exists() => {
+                self.update_annotations(secret, |a| sharing::add_user(a, me))
+                    .await?;
+                Ok(false)
+            }
+            Err(e) => Err(api_error(
+                Step::Secret,
+                "create the secret",
+                &secret.name(),
+                &e,
+            )),
+        }
+    }
+
+    /// Read-modify-write of the secret's annotations; `modify` answers whether
+    /// anything changed. A missing secret is success (nothing to record on).
+    pub async fn update_annotations<F>(
+        &self,
+        secret: &SecretRef,
+        modify: F,
+    ) -> Result<(), Diagnostic>
+    where
+        F: Fn(&mut BTreeMap<String, String>) -> bool,
+    {
+        let name = secret.name();
+        let mut last: Option<ApiError> = None;
+        for _ in 0..ANNOTATION_ATTEMPTS {
+            let mut current = match self.client.get_secret(&self.op, &name).await {
+                Ok(s) => s,
+                Err(e) if e.is_not_found() => return Ok(()),
+                Err(e) => {
+                    return Err(api_error(
+                        Step::Secret,
+                        "read the secret's annotations",
+                        &name,
+                        &e,
+                    ))
+                }
+            };
+            if !modify(&mut current.annotations) {
+                return Ok(());
+            }
+            match self
+                .client
+                .patch_secret(&self.op, &current, "annotations")
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(e)
+                    if e.is_aborted()
+                        || e.is_failed_precondition()
+                        || e.status() == Some("ALREADY_EXISTS") =>
+                {
+                    last = Some(e)
+                }
+                Err(e) => {
+                    return Err(api_error(
+                        Step::Secret,
+                        "record this repository on the secret's annotations",
+                        &name,
+                        &e,
+                    ))
+                }
+            }
+        }
+        let e = last.unwrap_or(ApiError::Cancelled);
+        Err(api_error(
+            Step::Secret,
+            "record this repository on the secret's annotations (concurrent changes kept winning)",
+            &name,
+            &e,
+        ))
+    }
+
+    /// Adds a version holding `token`; answers its name in project-ID form.
+    pub async fn add_version(&self, secret: &SecretRef, token: &str) -> Result<String, Diagnostic> {
+        let v = self
+            .client
+            .add_secret_version(&self.op, &secret.name(), token.as_bytes())
+            .await
+            .map_err(|e| {
+                api_error(
+                    Step::Version,
+                    "add a secret version with the token",
+                    &secret.name(),
+                    &e,
+                )
+            })?;
+        let number = ids::parse_version_name(&v.name)
+            .map(|r| r.version)
+            .unwrap_or_default();
+        if number.is_empty() {
+            return Err(Diagnostic::error(
+                "Unexpected secret version name",
+                format!(
+                    "Secret Manager answered the new version of {} with the name {:?}.",
+                    secret.name(),
+                    v.name
+                ),
+            ));
+        }
+        Ok(secret.version_name(&number))
+    }
+
+    /// The service agent's email; generated first when `create` is set.
+    pub async fn service_agent(
+        &self,
+        project: &str,
+        project_number: &str,
+        create: bool,
+    ) -> Result<String, Diagnostic> {
+        if !create {
+            return Ok(ids::service_agent_email(project_number));
+        }
+        self.client
+            .generate_artifact_registry_service_identity(&self.op, project)
+            .await
+            .map_err(|e| {
+                api_error(
+                    Step::ServiceAgent,
+                    "generate the Artifact Registry service agent",
+                    &format!("projects/{project}"),
+                    &e,
+                )
+            })
+    }
+
+    /// Grants `member` the accessor role on the secret; answers whether it was added.
+    pub async fn add_binding(&self, secret: &SecretRef, member: &str) -> Result<bool, Diagnostic> {
+        let name = secret.name();
+        let name_ref = name.as_str();
+        let added = std::sync::atomic::AtomicBool::new(false);
+        iam::read_modify_write(
+            &self.op,
+            || self.client.get_secret_iam_policy(&self.op, name_ref),
+            |p| async move {
+                self.client
+                    .set_secret_iam_policy(&self.op, name_ref, &p)
+                    .await
+            },
+            |p| {
+                let changed = p.add_member(ids::ACCESSOR_ROLE, member);
+                added.store(changed, std::sync::atomic::Ordering::SeqCst);
+                changed
+            },
+        )
+        .await
+        .map_err(|e| {
+            api_error(
+                Step::SecretPolicy,
+                "grant the service agent roles/secretmanager.secretAccessor",
+                &name,
+                &e,
+            )
+        })?;
+        Ok(added.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    /// Removes `member` from the accessor role; a missing secret is success.
+    pub async fn remove_binding(&self, secret: &SecretRef, member: &str) -> Result<(), Diagnostic> {
+        let name = secret.name();
+        let name_ref = name.as_str();
+        let result = iam::read_modify_write(
+            &self.op,
+            || self.client.get_secret_iam_policy(&self.op, name_ref),
+            |p| async move {
+                self.client
+                    .set_secret_iam_policy(&self.op, name_ref, &p)
+                    .await
+            },
+            |p| p.remove_member(ids::ACCESSOR_ROLE, member),
+        )
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(api_error(
+                Step::SecretPolicy,
+                "remove the service agent's access to the secret",
+                &name,
+                &e,
+            )),
+        }
+    }
+
+    /// Reads the repository; `None` when it does not exist.
+    pub async fn get_repository(&self, name: &str) -> Result<Option<Repository>, Diagnostic> {
+        match self.client.get_repository(&self.op, name).await {
+            Ok(r) => Ok(Some(r)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(api_error(
+                Step::GetRepository,
+                "read the repository",
+                name,
+                &e,
+            )),
+        }
+    }
+
+    /// Points the repository at `version` with `username`.
+    pub async fn set_credentials(
+        &self,
+        repo: &str,
+        username: &str,
+        version: &str,
+    ) -> Result<(), Diagnostic> {
+        let creds = UsernamePasswordCredentials {
+            username: username.to_string(),
+            password_secret_version: version.to_string(),
+        };
+        self.client
+            .set_upstream_credentials(&self.op, repo, Some(&creds))
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                api_error(
+                    Step::PatchRepository,
+                    "set the repository's upstream credentials",
+                    repo,
+                    &e,
+                )
+            })
+    }
+
+    /// Clears the repository's credentials; a missing repository is success.
+    pub async fn clear_credentials(&self, repo: &str) -> Result<(), Diagnostic> {
+        match self
+            .client
+            .set_upstream_credentials(&self.op, repo, None)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(api_error(
+                Step::PatchRepository,
+                "clear the repository's upstream credentials",
+                repo,
+                &e,
+            )),
+        }
+    }
+
+    /// Disables a version; already disabled, destroyed or gone is success.
+    pub async fn disable_version(&self, name: &str) -> Result<(), Diagnostic> {
+        match self.client.disable_secret_version(&self.op, name).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() || e.is_failed_precondition() => Ok(()),
+            Err(e) => Err(api_error(
+                Step::Version,
+                "disable the superseded secret version",
+                name,
+                &e,
+            )),
+        }
+    }
+
+    /// Destroys a version; already destroyed or gone is success.
+    pub async fn destroy_version(&self, name: &str) -> Result<(), Diagnostic> {
+        match self.client.destroy_secret_version(&self.op, name).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() || e.is_failed_precondition() => Ok(()),
+            Err(e) => Err(api_error(
+                Step::Version,
+                "destroy the secret version",
+                name,
+                &e,
+            )),
+        }
+    }
+
+    /// Deletes the secret; already gone is success.
+    pub async fn delete_secret(&self, secret: &SecretRef) -> Result<(), Diagnostic> {
+        match self.client.delete_secret(&self.op, &secret.name()).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(api_error(
+                Step::Secret,
+                "delete the secret",
+                &secret.name(),
+                &e,
+            )),
+        }
+    }
+
+    /// True when the stored payload of `version` equals `token` (import adoption).
+    /// Any failure answers false: a new version is then stored, which is always safe.
+    pub async fn version_holds(&self, version: &str, token: &str) -> bool {
+        match self.client.access_secret_version(&self.op, version).await {
+            Ok(bytes) => bytes == token.as_bytes(),
+            Err(_) => false,
+        }
+    }
+}
+
+/// Locks a cache, recovering from a poisoned lock (a cache is always valid).
+pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

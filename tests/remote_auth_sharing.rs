@@ -1,0 +1,212 @@
+//! Two resources on one secret, and what destroy must leave alone: the
+//! other resource's repository and binding, other members and conditional
+//! bindings of the secret's policy; `deletion_policy = "ABANDON"` leaves
+//! everything.
+
+mod remote_auth_common;
+mod support;
+
+use remote_auth_common::*;
+use serde_json::{json, Value};
+use support::{Emulator, Workdir};
+
+const TOKEN: &str = "pypi-e2e-sharing-token-0001";
+
+fn shared_config(emu: &Emulator, names: &[&str]) -> String {
+    let blocks: Vec<String> = names
+        .iter()
+        .map(|name| {
+            resource(
+                name,
+                &format!("pypi-{name}"),
+                &format!("  secret_id = \"shared-token\"\n  token     = \"{TOKEN}\""),
+            )
+        })
+        .collect();
+    config(emu, &blocks.join("\n"))
+}
+
+/// Two repositories of one project share a secret; removing one resource
+/// from the configuration leaves the other working.
+#[test]
+fn destroying_one_sharer_keeps_the_other_working() {
+    let emu = Emulator::start(&[]);
+    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-a");
+    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-b");
+    let wd = Workdir::new(&support::primary_terraform());
+    write_main(&wd, &shared_config(&emu, &["a", "b"]));
+    apply(&wd);
+    let a = Target::new(&emu, "pypi-a", "shared-token");
+    let b = Target::new(&emu, "pypi-b", "shared-token");
+    a.assert_configured(TOKEN, "__token__");
+    b.assert_configured(TOKEN, "__token__");
+    assert_plan_clean(&wd, "after creating two sharers");
+
+    write_main(&wd, &shared_config(&emu, &["a"]));
+    let out = assert_plan_changes(&wd, "after removing b from the configuration");
+    assert!(out.stdout.contains("1 to destroy"), "{}", out.stdout);
+    apply(&wd);
+
+    assert_eq!(
+        b.credentials(),
+        None,
+        "the destroyed resource's repository has no credentials"
+    );
+    assert_eq!(
+        a.secret_status(),
+        200,
+        "the shared secret survives while a still uses it"
+    );
+    a.assert_configured(TOKEN, "__token__");
+    assert_plan_clean(&wd, "after destroying b");
+}
+
+/// Destroy with `-target`: same guarantee through the other path.
+#[test]
+fn targeted_destroy_of_one_sharer_keeps_the_other_working() {
+    let emu = Emulator::start(&[]);
+    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-a");
+    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-b");
+    let wd = Workdir::new(&support::primary_terraform());
+    write_main(&wd, &shared_config(&emu, &["a", "b"]));
+    apply(&wd);
+
+    wd.tf_ok(&[
+        "destroy",
+        "-auto-approve",
+        "-no-color",
+        "-target=pypi_remote_auth.a",
+    ]);
+    let a = Target::new(&emu, "pypi-a", "shared-token");
+    let b = Target::new(&emu, "pypi-b", "shared-token");
+    assert_eq!(
+        a.credentials(),
+        None,
+        "the destroyed resource's repository has no credentials"
+    );
+    b.assert_configured(TOKEN, "__token__");
+}
+
+/// Policy entries the resource does not own, written before destroy.
+fn foreign_bindings() -> Vec<Value> {
+    vec![
+        json!({ "role": ACCESSOR_ROLE, "members": ["user:alice@example.com"] }),
+        json!({
+            "role": ACCESSOR_ROLE,
+            "members": ["user:bob@example.com"],
+            "condition": {
+                "title": "business-hours",
+                "description": "only during the day",
+                "expression": "request.time.getHours(\"Europe/Berlin\") < 18"
+            }
+        }),
+        json!({ "role": "roles/secretmanager.viewer", "members": ["group:ops@example.com"] }),
+    ]
+}
+
+/// Destroy removes only what the resource added: other members of the same
+/// role, conditional bindings and other roles stay; the repository ends
+/// without credentials; the secret it did not create stays.
+#[test]
+fn destroy_keeps_foreign_policy_entries_and_clears_credentials() {
+    let emu = Emulator::start(&[]);
+    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
+    let target = Target::new(&emu, "pypi-remote", "team-secret");
+    target.create_secret();
+    let mut policy = target.policy();
+    policy["version"] = json!(3);
+    policy["bindings"] = Value::Array(foreign_bindings());
+    target.set_policy(policy);
+
+    let wd = Workdir::new(&support::primary_terraform());
+    write_main(
+        &wd,
+        &config(
+            &emu,
+            &resource(
+                "x",
+                "pypi-remote",
+                &format!("  secret_id = \"team-secret\"\n  token     = \"{TOKEN}\""),
+            ),
+        ),
+    );
+    apply(&wd);
+    let version = target.assert_configured(TOKEN, "__token__");
+    assert_plan_clean(&wd, "after create on an existing secret");
+
+    destroy(&wd);
+    assert_eq!(
+        target.credentials(),
+        None,
+        "destroy leaves the repository without credentials"
+    );
+    assert_eq!(
+        target.secret_status(),
+        200,
+        "a secret the resource did not create is kept"
+    );
+    assert_eq!(
+        target.version_state(&version),
+        "DESTROYED",
+        "destroy destroys the versions the resource created"
+    );
+    let after = target.policy();
+    assert!(
+        !target.agent_has_access(),
+        "the agent's membership the resource added is removed: {after:#}"
+    );
+    let bindings = after["bindings"].as_array().cloned().unwrap_or_default();
+    for expected in foreign_bindings() {
+        let condition = expected.get("condition").cloned().unwrap_or(Value::Null);
+        let found = bindings.iter().any(|b| {
+            b["role"] == expected["role"]
+                && b.get("condition").cloned().unwrap_or(Value::Null) == condition
+                && expected["members"].as_array().is_some_and(|want| {
+                    want.iter()
+                        .all(|m| b["members"].as_array().is_some_and(|have| have.contains(m)))
+                })
+        });
+        assert!(
+            found,
+            "destroy lost {expected:#} from the policy: {after:#}"
+        );
+    }
+    assert_eq!(
+        after["version"], 3,
+        "policy version 3 (conditions) is kept: {after:#}"
+    );
+}
+
+/// `deletion_policy = "ABANDON"`: destroy forgets, and touches nothing.
+#[test]
+fn abandon_leaves_everything() {
+    let emu = Emulator::start(&[]);
+    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
+    let wd = Workdir::new(&support::primary_terraform());
+    write_main(
+        &wd,
+        &config(
+            &emu,
+            &resource(
+                "x",
+                "pypi-remote",
+                &format!("  secret_id       = \"pypi-token\"\n  token           = \"{TOKEN}\"\n  deletion_policy = \"ABANDON\""),
+            ),
+        ),
+    );
+    apply(&wd);
+    let target = Target::new(&emu, "pypi-remote", "pypi-token");
+    let version = target.assert_configured(TOKEN, "__token__");
+    let before = emu.requests().len();
+    destroy(&wd);
+    assert!(
+        !in_state(&wd, "pypi_remote_auth.x"),
+        "ABANDON still forgets the resource"
+    );
+    assert_no_mutation_since(&emu, before, "destroy with deletion_policy = ABANDON");
+    assert_eq!(
+        target.assert_configured(TOKEN, "__token__"),
+        version,
+        "everything is left as it was"
+    );
+}
