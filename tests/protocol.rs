@@ -706,3 +706,51 @@ async fn binary_debug_mode_prints_reattach_config_and_stops_on_interrupt() {
         .success());
     assert_eq!(child.wait().await.expect("wait").code(), Some(0));
 }
+
+#[tokio::test]
+async fn upgrade_drops_attributes_removed_from_the_schema() {
+    if !codec_ready() {
+        eprintln!("codec not implemented yet: skipping");
+        return;
+    }
+    let server = start(None).await;
+    let mut client = plain_client(server.addr).await;
+    let ty = thing_schema().block.object_type();
+    let json = codec::encode_json(&state_with_token(), &ty).expect("json");
+    let mut stored: serde_json::Value = serde_json::from_slice(&json).expect("parse");
+    stored["removed_in_v2"] = serde_json::Value::String("old".into());
+    let upgrade = client
+        .upgrade_resource_state(pb::upgrade_resource_state::Request {
+            type_name: "fake_thing".into(),
+            version: 1,
+            raw_state: Some(pb::RawState {
+                json: serde_json::to_vec(&stored).expect("json"),
+                flatmap: HashMap::new(),
+            }),
+        })
+        .await
+        .expect("upgrade")
+        .into_inner();
+    assert!(upgrade.diagnostics.is_empty(), "{:?}", upgrade.diagnostics);
+    let got = decode_state(upgrade.upgraded_state);
+    assert_eq!(got.attr("name"), &Value::String("one".into()));
+    assert_eq!(got.attr("token"), &Value::Null);
+    // A version this resource does not know is refused by the default upgrade.
+    let refused = client
+        .upgrade_resource_state(pb::upgrade_resource_state::Request {
+            type_name: "fake_thing".into(),
+            version: 0,
+            raw_state: Some(pb::RawState {
+                json,
+                flatmap: HashMap::new(),
+            }),
+        })
+        .await
+        .expect("upgrade")
+        .into_inner();
+    assert_eq!(
+        errors(&refused.diagnostics),
+        vec!["Unsupported state version".to_string()]
+    );
+    server.stop.cancel();
+}

@@ -14,7 +14,10 @@ use terraform_provider_pypi::tfplugin::Type;
 fn types() -> Vec<Type> {
     let string_list = Type::List(Box::new(Type::String));
     let timeouts = Type::Object {
-        attrs: BTreeMap::from([("create".to_string(), Type::String), ("delete".to_string(), Type::String)]),
+        attrs: BTreeMap::from([
+            ("create".to_string(), Type::String),
+            ("delete".to_string(), Type::String),
+        ]),
         optional: vec![],
     };
     let resource = Type::Object {
@@ -41,7 +44,9 @@ fn types() -> Vec<Type> {
 
 fuzz_target!(|data: &[u8]| {
     for ty in types() {
-        let Ok(value) = decode_msgpack(data, &ty) else { continue };
+        let Ok(value) = decode_msgpack(data, &ty) else {
+            continue;
+        };
         let bytes = encode_msgpack(&value, &ty).expect("a decoded value re-encodes");
         let again = decode_msgpack(&bytes, &ty).expect("an encoded value decodes");
         assert_eq!(again, value, "round trip changed the value");

@@ -13,6 +13,7 @@ use futures::FutureExt;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
+use super::codec;
 use super::convert::{
     decode_dynamic, decode_identity, diagnostics_to_proto, encode_dynamic, encode_identity,
     identity_schema_to_proto, null_write_only, path_to_proto, schema_to_proto,
@@ -305,14 +306,19 @@ impl ProviderServer {
                 format!("Please report this bug ({e})."),
             )
         })?;
-        let mut value = decode_dynamic(
-            Some(&pb::DynamicValue {
-                msgpack: Vec::new(),
-                json: bytes,
-            }),
-            &ty,
-            "the upgraded stored state",
-        )?;
+        // Like terraform-plugin-framework, attributes a later release removed
+        // from the schema are dropped instead of making the state unreadable.
+        let mut value =
+            codec::decode_json_dropping_removed_attributes(&bytes, &ty).map_err(|e| {
+                Diagnostic::error(
+                    "Stored state does not match the schema",
+                    format!(
+                    "The stored state of this {} could not be read with the current schema ({e}). \
+                     Please report this bug.",
+                    req.type_name
+                ),
+                )
+            })?;
         null_write_only(&schema.block, &mut value);
         let upgraded_state = Some(encode_dynamic(&value, &ty, "the upgraded state")?);
         Ok(pb::upgrade_resource_state::Response {

@@ -177,18 +177,27 @@ mod tests {
 
     #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
     struct Timeouts {
+        /// Known, null or unknown string in a nested block.
         create: Attr<String>,
+        /// Second block attribute, to mix states.
         delete: Attr<String>,
     }
 
     #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
     struct State {
+        /// A plain string attribute.
         project: Attr<String>,
+        /// A map attribute.
         secret_labels: Attr<BTreeMap<String, String>>,
+        /// A set attribute, serialized as a list.
         replicas: Attr<Vec<String>>,
+        /// A number read as i64.
         token_wo_version: Attr<i64>,
+        /// A number of any precision.
         version: Attr<Number>,
+        /// A bool attribute.
         enabled: Attr<bool>,
+        /// A nested block.
         timeouts: Attr<Timeouts>,
     }
 
@@ -303,24 +312,34 @@ mod tests {
 
     #[derive(Debug, Deserialize, Serialize, PartialEq)]
     struct Plain {
+        /// Plain field: must be known and non-null.
         name: String,
+        /// Option: accepts null, not unknown.
         note: Option<String>,
+        /// Range-checked integer.
         count: u32,
+        /// Float from a decimal.
         ratio: f64,
+        /// A number read as its text.
         big: String,
+        /// An enum from a string.
         mode: Mode,
+        /// A nested plain struct, for paths.
         nested: Inner,
     }
 
     #[derive(Debug, Deserialize, Serialize, PartialEq)]
     struct Inner {
+        /// Integer inside the nested struct.
         minutes: i64,
     }
 
     #[derive(Debug, Deserialize, Serialize, PartialEq)]
     #[serde(rename_all = "UPPERCASE")]
     enum Mode {
+        /// Read from "KEEP".
         Keep,
+        /// Read from "DELETE".
         Delete,
     }
 

@@ -15,14 +15,29 @@ use crate::tfplugin::value::{Number, Type, Value};
 
 /// Decodes JSON text of type `ty` (numbers of any precision).
 pub fn decode_json(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+    decode(bytes, ty, false)
+}
+
+/// Like [`decode_json`], but drops object attributes the type does not
+/// have: stored state written by an older provider release may still hold
+/// attributes since removed, which must not make the state unreadable.
+pub fn decode_json_dropping_removed_attributes(
+    bytes: &[u8],
+    ty: &Type,
+) -> Result<Value, CodecError> {
+    decode(bytes, ty, true)
+}
+
+fn decode(bytes: &[u8], ty: &Type, drop_removed: bool) -> Result<Value, CodecError> {
     let json: Json = serde_json::from_slice(bytes).map_err(|e| CodecError {
         path: String::new(),
         message: format!("invalid JSON: {e}"),
     })?;
-    Decoder {
+    let mut decoder = Decoder {
         path: Path::default(),
-    }
-    .value(&json, ty)
+        drop_removed,
+    };
+    decoder.value(&json, ty)
 }
 
 /// Encodes `value` as JSON of type `ty`. Unknown values are an error.
