@@ -472,8 +472,12 @@ mod tests {
         )
         .expect_err("refused");
         assert!(e.contains("lack client_email"), "{e}");
-        let e = from_credentials_json(r#"{"type":"gdch_service_account"}"#, "x").expect_err("refused");
-        assert!(e.contains("gdch_service_account") && e.contains("supported are"), "{e}");
+        let e =
+            from_credentials_json(r#"{"type":"gdch_service_account"}"#, "x").expect_err("refused");
+        assert!(
+            e.contains("gdch_service_account") && e.contains("supported are"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -257,6 +257,20 @@ impl GoogleClient {
         }
     }
 
+    /// The same client (sharing its connection pool) billing calls to
+    /// `user_project`, or to the caller's own project with `None`.
+    pub fn with_user_project(&self, user_project: Option<String>) -> GoogleClient {
+        let mut config = self.inner.config.clone();
+        config.user_project = user_project;
+        GoogleClient {
+            inner: Arc::new(ClientInner {
+                http: self.inner.http.clone(),
+                config,
+                retry: self.inner.retry,
+            }),
+        }
+    }
+
     /// `{root}{path}?alt=json&{query}`; `path` is a version plus a resource
     /// name such as `v1/projects/p/secrets/s:addVersion` and is percent-encoded
     /// except for the characters resource names use.

@@ -290,9 +290,13 @@ mod tests {
 
     /// A fake policy store: answers ABORTED `conflicts` times, then accepts.
     struct Store {
+        /// The stored policy.
         policy: Mutex<Policy>,
+        /// ABORTED answers still to give.
         conflicts: Mutex<u32>,
+        /// Reads so far.
         reads: Mutex<u32>,
+        /// Every policy a write was attempted with.
         writes: Mutex<Vec<Policy>>,
     }
 

@@ -80,7 +80,11 @@ pub fn build_client(
     let client = GoogleClient::new(client_config)
         .map_err(|e| Diagnostic::error("Cannot set up the HTTP client", e.to_string()))?;
     Ok(match config.impersonate_service_account.value() {
-        Some(target) => client.with_tokens(Arc::new(Impersonated::new(client.clone(), target))),
+        // The token exchange itself is not billed to the user project, as in Google's libraries.
+        Some(target) => client.with_tokens(Arc::new(Impersonated::new(
+            client.with_user_project(None),
+            target,
+        ))),
         None => client,
     })
 }

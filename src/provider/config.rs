@@ -315,10 +315,12 @@ impl ProviderConfig {
     }
 
     /// Which credentials to use, in the Google provider's precedence:
-    /// `access_token`, then `credentials` (JSON text or a file), then ADC.
+    /// `access_token`, then `credentials` (JSON text or a file), then ADC;
+    /// a value written in the provider block beats one from the environment.
     /// Reads a credentials file; the error never quotes its content.
     pub fn credential_choice(&self, env: &Env) -> Result<CredentialChoice, String> {
-        if let Some(token) = self.access_token.value() {
+        let token_first = self.access_token.is_configured() || !self.credentials.is_configured();
+        if let Some(token) = self.access_token.value().filter(|_| token_first) {
             return Ok(CredentialChoice::AccessToken(token.to_string()));
         }
         let Some(value) = self.credentials.value() else {

@@ -56,7 +56,8 @@ pub fn provider_schema() -> Schema {
         sensitive(
             "access_token",
             "A temporary OAuth 2.0 access token, used as it is (it is not refreshed). Takes precedence over \
-             `credentials` from the environment. Falls back to `GOOGLE_OAUTH_ACCESS_TOKEN`.",
+             `credentials` from the environment. Falls back to `GOOGLE_OAUTH_ACCESS_TOKEN`, which in turn \
+             yields to `credentials` written in the provider block.",
         ),
         optional(
             "impersonate_service_account",

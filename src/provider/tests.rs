@@ -199,6 +199,14 @@ fn credential_sources_in_precedence_order() {
         Ok(CredentialChoice::AccessToken("ya29.env".into()))
     );
 
+    // Credentials written in the provider block win over an access token from the environment.
+    let env = env_of(&[("GOOGLE_OAUTH_ACCESS_TOKEN", "ya29.env")]);
+    let c = ProviderConfig::from_value(&config(&[("credentials", s(USER_KEY))]), &*env);
+    assert!(matches!(
+        c.credential_choice(&*env),
+        Ok(CredentialChoice::Json(..))
+    ));
+
     let c = ProviderConfig::from_value(&config(&[]), &*none);
     assert_eq!(
         c.credential_choice(&*none),
@@ -411,6 +419,8 @@ async fn configure_impersonates_through_the_custom_iam_credentials_endpoint() {
         ),
         ("GOOGLE_IAM_CREDENTIALS_CUSTOM_ENDPOINT", &server.root),
         ("GOOGLE_SECRET_MANAGER_CUSTOM_ENDPOINT", &server.root),
+        ("USER_PROJECT_OVERRIDE", "true"),
+        ("GOOGLE_BILLING_PROJECT", "bill"),
     ]));
     let diags = configure(&provider, config(&[])).await;
     assert!(diags.0.is_empty(), "{diags:?}");
@@ -427,10 +437,11 @@ async fn configure_impersonates_through_the_custom_iam_credentials_endpoint() {
         Some("Bearer ya29.impersonated")
     );
     assert_eq!(
-        r[1].header("x-goog-user-project"),
+        r[0].header("x-goog-user-project"),
         None,
-        "no override, no billing header"
+        "the token exchange is not billed"
     );
+    assert_eq!(r[1].header("x-goog-user-project"), Some("bill"));
 }
 
 #[tokio::test]

@@ -175,6 +175,11 @@ impl Decoder {
             Some(v) => self.nested(None, |d| d.value(v, &ty))?,
             None => Value::Null,
         };
+        // A wrapper naming type "dynamic" holds a dynamic value itself
+        // (go-cty reads it so): keep no wrapper, so it re-encodes the same.
+        if ty == Type::Dynamic {
+            return Ok(inner);
+        }
         Ok(Value::Dynamic(ty, Box::new(inner)))
     }
 }

@@ -194,6 +194,11 @@ impl<'a> Decoder<'a> {
         })?;
         // A dynamic wrapper is no path step, but it is a level of nesting.
         let inner = self.nested(None, |d| d.value(&ty))?;
+        // A wrapper naming type "dynamic" holds a dynamic value itself
+        // (go-cty reads it so): keep no wrapper, so it re-encodes the same.
+        if ty == Type::Dynamic {
+            return Ok(inner);
+        }
         Ok(Value::Dynamic(ty, Box::new(inner)))
     }
 

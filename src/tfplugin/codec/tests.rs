@@ -574,3 +574,20 @@ fn mutated_encodings_never_panic_and_round_trip() {
         }
     }
 }
+
+#[test]
+fn dynamic_wrapper_of_type_dynamic_unwraps() {
+    // go-cty reads `["dynamic", X]` as X itself; keeping a wrapper would
+    // re-encode differently.
+    let mut bytes = vec![0x92, 0xa9];
+    bytes.extend_from_slice(b"\"dynamic\"");
+    bytes.extend_from_slice(&[0x92, 0xa6]);
+    bytes.extend_from_slice(b"\"bool\"");
+    bytes.push(0xc3);
+    let v = decode_msgpack(&bytes, &Type::Dynamic).expect("decode");
+    assert_eq!(v, Value::Dynamic(Type::Bool, Box::new(Value::Bool(true))));
+    round_trip(&v, &Type::Dynamic);
+    let text = br#"{"type":"dynamic","value":{"type":"bool","value":false}}"#;
+    let v = decode_json(text, &Type::Dynamic).expect("json");
+    assert_eq!(v, Value::Dynamic(Type::Bool, Box::new(Value::Bool(false))));
+}
