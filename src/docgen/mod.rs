@@ -323,6 +323,130 @@ mod tests {
         );
     }
 
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use crate::tfplugin::provider::ConfigureRequest;
+    use crate::tfplugin::schema::{Attribute, Block, Presence, Schema};
+    use crate::tfplugin::{CallContext, DataSource, Diagnostics, Resource, Type, Value};
+
+    /// A provider with no resources and one data source: the generator must
+    /// not assume this repository's resource.
+    struct FakeProvider;
+
+    /// The fake data source.
+    struct FakeData;
+
+    #[async_trait::async_trait]
+    impl DataSource for FakeData {
+        fn schema(&self) -> Schema {
+            Schema {
+                version: 0,
+                block: Block {
+                    description: "Reads a `thing`.".into(),
+                    attributes: vec![Attribute {
+                        name: "name".into(),
+                        ty: Some(Type::String),
+                        presence: Presence::Required,
+                        description: "Name.".into(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                },
+            }
+        }
+        async fn read(&self, _ctx: &CallContext, config: Value) -> (Value, Diagnostics) {
+            (config, Diagnostics::default())
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl Provider for FakeProvider {
+        fn schema(&self) -> Schema {
+            Schema {
+                version: 0,
+                block: Block {
+                    description: "Fake provider.".into(),
+                    ..Default::default()
+                },
+            }
+        }
+        async fn configure(&self, _ctx: &CallContext, _req: ConfigureRequest) -> Diagnostics {
+            Diagnostics::default()
+        }
+        fn resources(&self) -> BTreeMap<String, Arc<dyn Resource>> {
+            BTreeMap::new()
+        }
+        fn data_sources(&self) -> BTreeMap<String, Arc<dyn DataSource>> {
+            BTreeMap::from([(
+                "fake_thing".to_string(),
+                Arc::new(FakeData) as Arc<dyn DataSource>,
+            )])
+        }
+    }
+
+    #[test]
+    fn data_sources_get_pages_and_stale_pages_are_reported_and_removed() {
+        let info = ProviderInfo {
+            name: "fake".into(),
+            repository: "terraform-provider-fake".into(),
+        };
+        let examples = tempfile::tempdir().expect("examples dir");
+        let example_dir = examples.path().join("data-sources/fake_thing");
+        std::fs::create_dir_all(&example_dir).expect("example dir");
+        std::fs::write(
+            example_dir.join("data-source.tf"),
+            "data \"fake_thing\" \"x\" {\n  name = \"a\"\n}\n",
+        )
+        .expect("example");
+
+        let pages = generate(&FakeProvider, &info, examples.path()).expect("generate");
+        let paths: Vec<_> = pages.iter().map(|p| p.path.clone()).collect();
+        assert_eq!(
+            paths,
+            vec![
+                PathBuf::from("index.md"),
+                PathBuf::from("data-sources/thing.md")
+            ]
+        );
+        let page = &pages[1].content;
+        assert!(
+            page.starts_with(
+                "---\npage_title: \"fake_thing Data Source - terraform-provider-fake\"\n"
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains("## Example Usage\n\n```terraform\ndata \"fake_thing\" \"x\" {"),
+            "{page}"
+        );
+        assert!(
+            page.contains("### Required\n\n- `name` (String) Name.\n"),
+            "{page}"
+        );
+        assert!(!page.contains("## Import"), "{page}");
+
+        let out = tempfile::tempdir().expect("out dir");
+        assert_eq!(
+            differences(out.path(), &pages).expect("diff").len(),
+            2,
+            "both pages missing"
+        );
+        std::fs::create_dir_all(out.path().join("resources")).expect("dir");
+        std::fs::write(out.path().join("resources/old.md"), "stale").expect("stale page");
+        write(out.path(), &pages).expect("write");
+        assert!(
+            !out.path().join("resources/old.md").exists(),
+            "stale page removed"
+        );
+        assert!(differences(out.path(), &pages).expect("diff").is_empty());
+        std::fs::write(out.path().join("index.md"), "edited by hand").expect("edit");
+        assert_eq!(
+            differences(out.path(), &pages).expect("diff"),
+            vec!["index.md differs".to_string()]
+        );
+    }
+
     #[test]
     fn resource_file_names_drop_the_provider_prefix() {
         let info = ProviderInfo {

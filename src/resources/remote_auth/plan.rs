@@ -71,7 +71,7 @@ pub async fn plan(env: &PlanEnv<'_>, req: &PlanRequest) -> PlanResponse {
             set(&mut planned, computed, Value::Unknown);
         }
     } else {
-        plan_update(
+        let token_only = plan_update(
             &prior,
             &planned_m,
             repo.as_ref(),
@@ -79,6 +79,9 @@ pub async fn plan(env: &PlanEnv<'_>, req: &PlanRequest) -> PlanResponse {
             &mut planned,
             &mut resp,
         );
+        if token_only {
+            keep_version_holding_token(env, &prior, &config, &mut planned).await;
+        }
     }
     resp.planned_identity = Some(repo.as_ref().map_or(Value::Unknown, model::identity));
     let changes = creating || planned != req.prior_state;
@@ -164,7 +167,31 @@ fn apply_defaults(env: &PlanEnv<'_>, config: &Model, planned: &mut Value, diags:
     set(planned, "token_wo", Value::Null);
 }
 
-/// Computed values and replacement for an update.
+/// After an import (or when the configured token is the one already
+/// stored) the version in use already holds the token: apply adds no
+/// version, so the plan keeps `secret_version` known. Reads the payload
+/// (a read-only call) and never logs it.
+async fn keep_version_holding_token(
+    env: &PlanEnv<'_>,
+    prior: &Model,
+    config: &Model,
+    planned: &mut Value,
+) {
+    let (Some(remote), Some(version), Some(token)) = (
+        &env.remote,
+        prior.secret_version.known(),
+        config.configured_token(),
+    ) else {
+        return;
+    };
+    if remote.version_holds(version, token).await {
+        set(planned, "secret_version", Value::String(version.clone()));
+    }
+}
+
+/// Computed values and replacement for an update. Answers true when only
+/// the token changed (no move, no drift): the one case where the version in
+/// use may already hold the new token.
 fn plan_update(
     prior: &Model,
     planned_m: &Model,
@@ -172,7 +199,7 @@ fn plan_update(
     prior_private: &[u8],
     planned: &mut Value,
     resp: &mut PlanResponse,
-) {
+) -> bool {
     let keep = |v: &Attr<String>| {
         v.known()
             .map_or(Value::Unknown, |s| Value::String(s.clone()))
@@ -206,7 +233,8 @@ fn plan_update(
     let drifted = !Private::decode(prior_private).drift.is_empty();
     let moved =
         prior.secret_id != planned_m.secret_id || prior.secret_project != planned_m.secret_project;
-    let rotate = token_changed(prior, planned_m) || moved || drifted;
+    let token = token_changed(prior, planned_m);
+    let rotate = token || moved || drifted;
     set(
         planned,
         "secret_version",
@@ -216,6 +244,7 @@ fn plan_update(
             keep(&prior.secret_version)
         },
     );
+    token && !moved && !drifted
 }
 
 /// The repository must be a PyPI remote; then the preflight.
