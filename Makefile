@@ -17,7 +17,7 @@ PROVIDER_BIN := target/$(PROFILE_DIR)/terraform-provider-pypi
 MIRROR_DIR ?= $(HOME)/.terraform.d/plugins
 PYTHON := .tools/venv/bin/python
 
-.PHONY: help tools build test test-rust test-conformance fmt-check clippy demo docs install release clean
+.PHONY: help tools build test test-rust test-conformance test-demo fmt-check clippy demo docs install release clean
 
 help: ## List the targets.
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,7 +28,7 @@ tools: ## Install Terraform 1.15.5 and the Python test tools into .tools/ (idemp
 build: ## Build the provider, the emulator and gen-docs (debug).
 	$(CARGO) build --workspace --all-targets
 
-test: tools fmt-check build test-rust test-conformance clippy ## Everything CI checks.
+test: tools fmt-check build test-rust test-conformance test-demo clippy ## Everything CI checks.
 	@echo "make test: all checks passed"
 
 test-rust: build ## cargo tests: unit, protocol, end-to-end, examples, docs, install.
@@ -39,6 +39,13 @@ test-conformance: tools build ## The emulator against Google's own clients (test
 		$(PYTHON) -m pytest -q tests/conformance; \
 	else \
 		echo "tests/conformance not present: skipped"; \
+	fi
+
+test-demo: tools build ## `make demo`, output kept in .tools/demo.log (printed on failure).
+	@if bash tools/demo.sh >.tools/demo.log 2>&1; then \
+		echo "make demo: passed (log in .tools/demo.log)"; \
+	else \
+		cat .tools/demo.log; echo "make demo: FAILED" >&2; exit 1; \
 	fi
 
 fmt-check: ## rustfmt, check only.

@@ -17,6 +17,11 @@ const TOKEN2: &str = "pypi-e2e-lifecycle-token-0002";
 #[test]
 fn create_plan_destroy_on_every_terraform() {
     for tf in support::terraforms() {
+        eprintln!(
+            "lifecycle on Terraform {} ({})",
+            tf.version,
+            tf.bin.display()
+        );
         let emu = Emulator::start(&[]);
         emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
         let wd = Workdir::new(&tf);

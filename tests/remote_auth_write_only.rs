@@ -30,7 +30,7 @@ fn everything_written(wd: &Workdir, emu: &Emulator) -> Vec<(String, String)> {
     ));
     let show = wd.tf_ok(&["show", "-no-color"]);
     places.push(("terraform show".to_string(), show.stdout));
-    places.push(("TF_LOG=trace log".to_string(), wd.log()));
+    places.push(("Terraform log (TF_LOG_PATH)".to_string(), wd.log()));
     places.push((
         "emulator request log".to_string(),
         serde_json::Value::Array(emu.requests()).to_string(),
@@ -158,4 +158,40 @@ fn write_only_token_is_stored_only_in_secret_manager() {
     let places = everything_written(&wd, &emu);
     assert_absent(TOKEN, &places);
     assert_absent(TOKEN2, &places);
+}
+
+/// Control for the test above: the same search finds a token that *is*
+/// stored (the sensitive, non-write-only `token` lives in state by design),
+/// so an absence found above is not an artefact of where the test looks.
+#[test]
+fn control_plain_token_is_found_in_state() {
+    let emu = Emulator::start(&[]);
+    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
+    let wd = Workdir::new(&support::primary_terraform());
+    write_main(
+        &wd,
+        &config(
+            &emu,
+            &resource(
+                "x",
+                "pypi-remote",
+                &format!("  secret_id = \"pypi-token\"\n  token     = \"{TOKEN}\""),
+            ),
+        ),
+    );
+    apply(&wd);
+    let places = everything_written(&wd, &emu);
+    let found: Vec<&str> = places
+        .iter()
+        .filter(|(_, text)| text.contains(TOKEN))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert!(
+        found.contains(&"terraform.tfstate") && found.contains(&"terraform show -json"),
+        "a plain `token` must be found in the state file and show -json; found in {found:?}"
+    );
+    assert!(
+        !found.contains(&"emulator request log") && !found.contains(&"Terraform log (TF_LOG_PATH)"),
+        "even a plain token must not reach the request log or Terraform's log; found in {found:?}"
+    );
 }

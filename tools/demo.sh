@@ -40,6 +40,14 @@ token_two="pypi-demo-token-two"
 workdir="$(mktemp -d "${TMPDIR:-/tmp}/pypi-demo.XXXXXX")"
 emulator_pid=""
 cleanup() {
+    local status=$?
+    if [[ $status -ne 0 ]]; then
+        printf '%s✘ the demo failed in step %d (exit %d)%s\n' "$red" "$step_no" "$status" "$reset" >&2
+        if [[ -s "$workdir/emulator.err" ]]; then
+            printf 'emulator log:\n' >&2
+            tail -20 "$workdir/emulator.err" >&2
+        fi
+    fi
     if [[ -n "$emulator_pid" ]]; then
         kill "$emulator_pid" 2>/dev/null || true
         wait "$emulator_pid" 2>/dev/null || true

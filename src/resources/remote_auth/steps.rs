@@ -115,6 +115,7 @@ impl Env<'_> {
         let mut annotations = BTreeMap::new();
         sharing::add_user(&mut annotations, me);
         annotations.insert(sharing::CREATED_BY_KEY.to_string(), me.to_string());
+        tracing::info!(secret = %secret.name(), "creating the secret");
         let body = Secret {
             replication: Some(replication),
             labels: labels.clone(),
@@ -203,6 +204,7 @@ impl Env<'_> {
 
     /// Adds a version holding `token`; answers its name in project-ID form.
     pub async fn add_version(&self, secret: &SecretRef, token: &str) -> Result<String, Diagnostic> {
+        tracing::info!(secret = %secret.name(), "adding a secret version with the token");
         let v = self
             .client
             .add_secret_version(&self.op, &secret.name(), token.as_bytes())
@@ -333,6 +335,11 @@ impl Env<'_> {
         username: &str,
         version: &str,
     ) -> Result<(), Diagnostic> {
+        tracing::info!(
+            repository = repo,
+            version,
+            "pointing the repository's upstream credentials at the version"
+        );
         let creds = UsernamePasswordCredentials {
             username: username.to_string(),
             password_secret_version: version.to_string(),
