@@ -79,11 +79,21 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error not tied to an attribute.
     pub fn error(summary: impl Into<String>, detail: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, summary: summary.into(), detail: detail.into(), attribute: None }
+        Diagnostic {
+            severity: Severity::Error,
+            summary: summary.into(),
+            detail: detail.into(),
+            attribute: None,
+        }
     }
     /// A warning not tied to an attribute.
     pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, summary: summary.into(), detail: detail.into(), attribute: None }
+        Diagnostic {
+            severity: Severity::Warning,
+            summary: summary.into(),
+            detail: detail.into(),
+            attribute: None,
+        }
     }
     /// The same diagnostic, pointing at `path`.
     pub fn at(mut self, path: AttributePath) -> Diagnostic {
@@ -106,11 +116,21 @@ impl Diagnostics {
         self.push(Diagnostic::error(summary, detail));
     }
     /// Adds an error on an attribute.
-    pub fn attr_error(&mut self, attr: &str, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn attr_error(
+        &mut self,
+        attr: &str,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.push(Diagnostic::error(summary, detail).at(AttributePath::attr(attr)));
     }
     /// Adds a warning on an attribute.
-    pub fn attr_warning(&mut self, attr: &str, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn attr_warning(
+        &mut self,
+        attr: &str,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.push(Diagnostic::warning(summary, detail).at(AttributePath::attr(attr)));
     }
     /// True when any diagnostic is an error.

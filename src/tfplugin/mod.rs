@@ -15,9 +15,9 @@ pub mod diag;
 pub mod handshake;
 pub mod logging;
 pub mod plugin_services;
-pub mod provider;
 #[doc(hidden)]
 pub mod proto;
+pub mod provider;
 pub mod schema;
 pub mod serve;
 pub mod server;
@@ -28,6 +28,8 @@ pub mod value;
 
 pub use diag::{AttributePath, Diagnostic, Diagnostics, Severity};
 pub use provider::{CallContext, DataSource, ListResource, Provider, Resource};
-pub use schema::{Attribute, Block, IdentityAttribute, IdentitySchema, NestedBlock, Nesting, Presence, Schema};
+pub use schema::{
+    Attribute, Block, IdentityAttribute, IdentitySchema, NestedBlock, Nesting, Presence, Schema,
+};
 pub use typed::{from_value, to_value, Attr};
 pub use value::{Number, Type, Value};

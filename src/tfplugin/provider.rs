@@ -193,7 +193,10 @@ pub trait Resource: Send + Sync + 'static {
         } else {
             Err(super::diag::Diagnostic::error(
                 "Unsupported state version",
-                format!("State was written at schema version {}, this provider knows {current}.", req.version),
+                format!(
+                    "State was written at schema version {}, this provider knows {current}.",
+                    req.version
+                ),
             )
             .into())
         }

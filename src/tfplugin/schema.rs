@@ -158,7 +158,10 @@ impl Block {
             };
             attrs.insert(b.name.clone(), ty);
         }
-        Type::Object { attrs, optional: Vec::new() }
+        Type::Object {
+            attrs,
+            optional: Vec::new(),
+        }
     }
 
     /// The attribute called `name`, if any.
@@ -199,7 +202,11 @@ impl IdentitySchema {
     /// The object type of identity values.
     pub fn object_type(&self) -> Type {
         Type::Object {
-            attrs: self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect(),
+            attrs: self
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone()))
+                .collect(),
             optional: Vec::new(),
         }
     }
