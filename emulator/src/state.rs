@@ -59,7 +59,7 @@ impl VersionState {
 }
 
 /// One secret version.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Version {
     /// Version number, from 1.
     pub number: u64,
@@ -75,6 +75,24 @@ pub struct Version {
     pub destroy_time: Option<String>,
     /// Changes on every state transition.
     pub etag: String,
+}
+
+/// The payload is a client's secret (a PyPI token): Debug shows only its size.
+impl std::fmt::Debug for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Version")
+            .field("number", &self.number)
+            .field("state", &self.state)
+            .field(
+                "payload",
+                &format_args!("[redacted, {} bytes]", self.payload.len()),
+            )
+            .field("client_checksum", &self.client_checksum)
+            .field("create_time", &self.create_time)
+            .field("destroy_time", &self.destroy_time)
+            .field("etag", &self.etag)
+            .finish()
+    }
 }
 
 /// A Secret Manager secret.
@@ -217,5 +235,27 @@ impl State {
             &hex[17..20],
             &hex[20..32]
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_debug_hides_the_payload() {
+        let version = Version {
+            number: 1,
+            state: VersionState::Enabled,
+            payload: b"pypi-do-not-print".to_vec(),
+            client_checksum: true,
+            create_time: String::new(),
+            destroy_time: None,
+            etag: String::new(),
+        };
+        let shown = format!("{version:?}");
+        assert!(!shown.contains("do-not-print"), "{shown}");
+        assert!(!shown.contains("112, 121"), "bytes as numbers: {shown}");
+        assert!(shown.contains("17 bytes"), "{shown}");
     }
 }

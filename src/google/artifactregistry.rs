@@ -149,9 +149,7 @@ impl GoogleClient {
         name: &str,
         permissions: &[&str],
     ) -> Result<Vec<String>, ApiError> {
-        let body = Permissions {
-            permissions: permissions.iter().map(|p| p.to_string()).collect(),
-        };
+        let body = Permissions::asking(permissions);
         let path = format!("v1/{name}:testIamPermissions");
         let api_method = "artifactregistry.repositories.testIamPermissions";
         let held: Permissions = self

@@ -102,12 +102,30 @@ impl TokenSource for NoTokens {
 }
 
 /// What to build `google-cloud-auth` credentials from.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum Recipe {
     /// A credentials JSON of a supported `type`.
     Json(serde_json::Value),
     /// The metadata server, at an overridden host when given.
     Metadata(Option<String>),
+}
+
+/// The JSON holds private keys and refresh tokens: only its `type` is shown.
+impl std::fmt::Debug for Recipe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Recipe::Json(value) => f
+                .debug_tuple("Json")
+                .field(
+                    &value
+                        .get("type")
+                        .and_then(|t| t.as_str())
+                        .unwrap_or_default(),
+                )
+                .finish(),
+            Recipe::Metadata(endpoint) => f.debug_tuple("Metadata").field(endpoint).finish(),
+        }
+    }
 }
 
 /// Tokens from `google-cloud-auth` credentials (which cache and refresh them).
@@ -116,7 +134,6 @@ enum Recipe {
 /// crate starts fetching a token in a background task as soon as they are
 /// built, and validation and plans with unknown values must not touch the
 /// network.
-#[derive(Debug)]
 pub struct GoogleAuthTokens {
     /// How to build the credentials.
     recipe: Recipe,
@@ -124,6 +141,17 @@ pub struct GoogleAuthTokens {
     description: String,
     /// The credentials once built, or why they could not be.
     credentials: tokio::sync::OnceCell<Result<AccessTokenCredentials, String>>,
+}
+
+/// Shows what the credentials are, never their content or a token.
+impl std::fmt::Debug for GoogleAuthTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GoogleAuthTokens")
+            .field("recipe", &self.recipe)
+            .field("description", &self.description)
+            .field("built", &self.credentials.initialized())
+            .finish()
+    }
 }
 
 #[async_trait]
@@ -478,6 +506,15 @@ mod tests {
             e.contains("gdch_service_account") && e.contains("supported are"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn debug_never_shows_the_credentials() {
+        let json = serde_json::json!({"type":"authorized_user","client_id":"c","client_secret":SECRETISH,"refresh_token":SECRETISH});
+        let source = from_credentials_json(&json.to_string(), "credentials").expect("accepted");
+        let shown = format!("{source:?}");
+        assert!(!shown.contains(SECRETISH), "{shown}");
+        assert!(shown.contains("authorized_user"), "{shown}");
     }
 
     #[test]

@@ -60,18 +60,19 @@ impl Endpoints {
 /// in words fit for a diagnostic.
 pub fn normalize_root(endpoint: &str) -> Result<String, String> {
     let trimmed = endpoint.trim();
-    let url = Url::parse(trimmed).map_err(|e| format!("{trimmed:?} is not a valid URL ({e})"))?;
+    let shown = without_user_info(trimmed);
+    let url = Url::parse(trimmed).map_err(|e| format!("{shown:?} is not a valid URL ({e})"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("{shown:?} must not contain user information"));
+    }
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(format!("{trimmed:?} must start with https:// or http://"));
+        return Err(format!("{shown:?} must start with https:// or http://"));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{trimmed:?} has no host"));
+        return Err(format!("{shown:?} has no host"));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!("{trimmed:?} must not have a query or fragment"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!("{trimmed:?} must not contain user information"));
+        return Err(format!("{shown:?} must not have a query or fragment"));
     }
     let mut segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
     if segments.last().is_some_and(|s| is_api_version(s)) {
@@ -87,6 +88,19 @@ pub fn normalize_root(endpoint: &str) -> Result<String, String> {
         root.push('/');
     }
     Ok(root)
+}
+
+/// `endpoint` for an error message, with any `user:password@` masked: a
+/// password written into an endpoint must not reach a diagnostic.
+fn without_user_info(endpoint: &str) -> String {
+    let Some((scheme, rest)) = endpoint.split_once("://") else {
+        return endpoint.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://[redacted]{}", &rest[at..]),
+        None => endpoint.to_string(),
+    }
 }
 
 /// `v1`, `v3`, `v1beta1`, `v2alpha`: the version segment Google-provider endpoints end with.
@@ -131,13 +145,19 @@ pub struct Op {
     pub cancel: CancellationToken,
 }
 
+/// Stands in for a deadline too far away to represent: a century.
+const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 impl Op {
     /// An operation that may run for `timeout`.
     pub fn new(timeout: Duration, cancel: CancellationToken) -> Op {
-        Op {
-            deadline: Instant::now() + timeout,
-            cancel,
-        }
+        let now = Instant::now();
+        // A timeout too long to represent (a hostile or absurd setting) means "no deadline".
+        let deadline = now
+            .checked_add(timeout)
+            .or_else(|| now.checked_add(FAR_FUTURE))
+            .unwrap_or(now);
+        Op { deadline, cancel }
     }
 }
 
@@ -368,8 +388,15 @@ impl GoogleClient {
         };
         let status = response.status().as_u16();
         let retry_after = retry::parse_retry_after(response.headers().get(RETRY_AFTER));
-        let bytes = match response.bytes().await {
-            Ok(b) => b.to_vec(),
+        let bytes = match read_body(response, MAX_ANSWER_BYTES).await {
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                return Err(AttemptError::permanent(ApiError::Decode {
+                    method: call.api_method.to_string(),
+                    resource: call.resource.to_string(),
+                    message: format!("the answer is larger than {MAX_ANSWER_BYTES} bytes"),
+                }))
+            }
             Err(e) => return Err(self.transport_failure(call, &e)),
         };
         tracing::debug!(
@@ -460,6 +487,33 @@ impl GoogleClient {
     }
 }
 
+/// Largest answer body read: the calls made here answer a few kilobytes
+/// (a version list page of 250 entries stays far below), and a broken or
+/// hostile endpoint must not make the provider buffer gigabytes.
+const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// The whole body of `response`, or `None` as soon as it exceeds `limit`
+/// bytes (announced or received).
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let announced = response
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok());
+    if announced.is_some_and(|n| n > limit) {
+        return Ok(None);
+    }
+    let mut body = Vec::with_capacity(announced.unwrap_or(0));
+    while let Some(chunk) = response.chunk().await? {
+        if body.len().saturating_add(chunk.len()) > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
 /// An error and its causes on one line: reqwest's own text alone ("error
 /// sending request") does not say that the connection was refused.
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -523,6 +577,21 @@ mod tests {
         ] {
             assert!(normalize_root(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn errors_never_show_a_password_in_an_endpoint() {
+        for bad in [
+            "https://user:hunter2@h/",
+            "https://user:hunter2@h/?a=b",
+            "ftp://user:hunter2@h/",
+            "https://user:hunter2@h:99999/",
+        ] {
+            let e = normalize_root(bad).expect_err("refused");
+            assert!(!e.contains("hunter2"), "{e}");
+        }
+        assert_eq!(without_user_info("https://h/a@b"), "https://h/a@b");
+        assert_eq!(without_user_info("no scheme@x"), "no scheme@x");
     }
 
     #[test]

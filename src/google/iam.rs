@@ -4,11 +4,9 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use std::time::Instant;
-
 use serde::{Deserialize, Serialize};
 
-use super::retry::RetryPolicy;
+use super::retry::{self, RetryPolicy};
 use super::{ApiError, Op};
 
 /// An IAM policy. Unknown fields (auditConfigs, ...) are kept for round trips.
@@ -143,7 +141,7 @@ where
         };
         let wait = backoff.delay(conflicts);
         conflicts = conflicts.saturating_add(1);
-        if Instant::now() + wait >= op.deadline {
+        if !retry::fits_before_deadline(op, wait) {
             let (method, resource) = match &error {
                 ApiError::Status {
                     method, resource, ..
@@ -161,11 +159,7 @@ where
             wait_ms = wait.as_millis() as u64,
             "IAM policy changed concurrently; reading it again"
         );
-        tokio::select! {
-            biased;
-            _ = op.cancel.cancelled() => return Err(ApiError::Cancelled),
-            _ = tokio::time::sleep(wait) => {}
-        }
+        retry::sleep_unless_cancelled(op, wait).await?;
     }
 }
 

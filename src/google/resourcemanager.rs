@@ -28,7 +28,7 @@ struct ProjectV1 {
 }
 
 /// The bare project ID from `my-project` or `projects/my-project`.
-fn project_id(project: &str) -> &str {
+pub(crate) fn project_id(project: &str) -> &str {
     project.strip_prefix("projects/").unwrap_or(project)
 }
 
@@ -82,9 +82,7 @@ impl GoogleClient {
         permissions: &[&str],
     ) -> Result<Vec<String>, ApiError> {
         let resource = format!("projects/{}", project_id(project));
-        let body = Permissions {
-            permissions: permissions.iter().map(|p| p.to_string()).collect(),
-        };
+        let body = Permissions::asking(permissions);
         let path = format!("v1/{resource}:testIamPermissions");
         let api_method = "cloudresourcemanager.projects.testIamPermissions";
         let held: Permissions = self

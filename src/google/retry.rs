@@ -46,7 +46,7 @@ impl RetryPolicy {
         if bound <= 0.0 {
             return Duration::ZERO;
         }
-        Duration::from_secs_f64(rand::rng().random_range(0.0..=bound))
+        Duration::try_from_secs_f64(rand::rng().random_range(0.0..=bound)).unwrap_or(self.max)
     }
 }
 
@@ -79,9 +79,30 @@ pub fn is_retryable_status(http_status: u16) -> bool {
 
 /// True for transport failures worth retrying: no answer arrived (connect
 /// refused, reset, timeout, broken body). Builder and redirect errors are
-/// bugs or configuration problems and stay permanent.
+/// bugs or configuration problems, and a failed TLS handshake (an untrusted
+/// certificate, a plain-HTTP server behind `https://`) will fail the same way
+/// again: those stay permanent instead of retrying until the deadline.
 pub fn is_retryable_transport(e: &reqwest::Error) -> bool {
-    !e.is_builder() && !e.is_redirect() && !e.is_decode() && !e.is_status()
+    !e.is_builder() && !e.is_redirect() && !e.is_decode() && !e.is_status() && !is_tls_failure(e)
+}
+
+/// True when `e` or one of its causes is a rustls error. An `io::Error`
+/// hides its payload from `source()` (and TLS errors arrive as an
+/// `io::Error` inside another), so payloads are followed as well.
+fn is_tls_failure(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(cause) = next {
+        if cause.is::<rustls::Error>() {
+            return true;
+        }
+        next = match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => cause.source(),
+        };
+    }
+    false
 }
 
 /// `Retry-After` in seconds. The HTTP-date form is ignored (backoff applies):
@@ -130,7 +151,7 @@ where
         }
         let wait = failure.retry_after.unwrap_or_else(|| policy.delay(tries));
         tries = tries.saturating_add(1);
-        if Instant::now() + wait >= op.deadline {
+        if !fits_before_deadline(op, wait) {
             return Err(deadline_exceeded(method, resource, Some(&failure.error)));
         }
         tracing::debug!(
@@ -142,11 +163,25 @@ where
             "retrying Google API call"
         );
         last = Some(failure.error);
-        tokio::select! {
-            biased;
-            _ = op.cancel.cancelled() => return Err(ApiError::Cancelled),
-            _ = tokio::time::sleep(wait) => {}
-        }
+        sleep_unless_cancelled(op, wait).await?;
+    }
+}
+
+/// True when waiting `wait` from now still ends before `op`'s deadline. A
+/// wait too long to add to an instant (a hostile `Retry-After`) does not fit.
+pub(crate) fn fits_before_deadline(op: &Op, wait: Duration) -> bool {
+    Instant::now()
+        .checked_add(wait)
+        .is_some_and(|end| end < op.deadline)
+}
+
+/// Sleeps for `wait`, or fails with [`ApiError::Cancelled`] as soon as
+/// StopProvider cancels `op`.
+pub(crate) async fn sleep_unless_cancelled(op: &Op, wait: Duration) -> Result<(), ApiError> {
+    tokio::select! {
+        biased;
+        _ = op.cancel.cancelled() => Err(ApiError::Cancelled),
+        _ = tokio::time::sleep(wait) => Ok(()),
     }
 }
 
@@ -174,6 +209,60 @@ mod tests {
             let d = policy.delay(attempt).as_secs_f64();
             assert!(d <= bound + 1e-9, "attempt {attempt}: {d} > {bound}");
         }
+    }
+
+    #[test]
+    fn extreme_policies_and_waits_do_not_panic() {
+        let huge = RetryPolicy {
+            initial: Duration::MAX,
+            max: Duration::MAX,
+            multiplier: f64::MAX,
+        };
+        for attempt in [0, 1, 64, u32::MAX] {
+            assert!(huge.delay(attempt) <= Duration::MAX);
+        }
+        let op = Op::new(
+            Duration::from_secs(60),
+            tokio_util::sync::CancellationToken::new(),
+        );
+        assert!(!fits_before_deadline(&op, Duration::MAX));
+        assert!(!fits_before_deadline(&op, Duration::from_secs(61)));
+        assert!(fits_before_deadline(&op, Duration::ZERO));
+    }
+
+    #[tokio::test]
+    async fn a_huge_retry_after_ends_at_once_with_the_deadline_error() {
+        let op = Op::new(
+            Duration::from_secs(60),
+            tokio_util::sync::CancellationToken::new(),
+        );
+        let mut calls = 0u32;
+        let err = run(&op, &RetryPolicy::default(), "m", "r", || {
+            calls += 1;
+            async {
+                Err::<(), _>(AttemptError {
+                    error: ApiError::from_response("m", "r", 429, b""),
+                    retryable: true,
+                    retry_after: Some(Duration::from_secs(u64::MAX)),
+                })
+            }
+        })
+        .await
+        .expect_err("gives up");
+        assert!(matches!(err, ApiError::DeadlineExceeded { .. }), "{err:?}");
+        assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn tls_failures_are_recognised_through_io_errors() {
+        let tls = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        );
+        let wrapped = std::io::Error::other(tls);
+        assert!(is_tls_failure(&wrapped));
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(!is_tls_failure(&reset));
     }
 
     #[test]

@@ -67,7 +67,7 @@ struct PayloadEnvelope {
 }
 
 /// `SecretPayload`: the bytes and their checksum.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Payload {
     /// Standard base64 of the bytes.
@@ -77,6 +77,19 @@ struct Payload {
     /// services answer a JSON number, which is accepted too).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     data_crc32c: Option<serde_json::Value>,
+}
+
+/// The data is the PyPI token: Debug shows only its length.
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Payload")
+            .field(
+                "data",
+                &format_args!("[redacted, {} base64 characters]", self.data.len()),
+            )
+            .field("data_crc32c", &self.data_crc32c)
+            .finish()
+    }
 }
 
 /// One page of `versions.list`.
@@ -99,6 +112,15 @@ pub(crate) struct Permissions {
     pub(crate) permissions: Vec<String>,
 }
 
+impl Permissions {
+    /// The request asking about `permissions`.
+    pub(crate) fn asking(permissions: &[&str]) -> Permissions {
+        Permissions {
+            permissions: permissions.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+}
+
 /// A secret's `{"policy": ...}` for `:setIamPolicy`.
 #[derive(Serialize)]
 pub(crate) struct SetPolicyRequest<'a> {
@@ -112,11 +134,7 @@ const MAX_PAGES: usize = 1000;
 
 /// `projects/{p}` from a project ID or an already prefixed name.
 pub(crate) fn project_name(project: &str) -> String {
-    if project.starts_with("projects/") {
-        project.to_string()
-    } else {
-        format!("projects/{project}")
-    }
+    format!("projects/{}", super::resourcemanager::project_id(project))
 }
 
 /// Parses a `dataCrc32c` answered as a decimal string or a number.
@@ -155,6 +173,19 @@ impl GoogleClient {
             resource,
         )
         .await
+    }
+
+    /// `POST v1/{name}:{verb}` with an empty body, for the version state
+    /// changes (`enable`, `disable`, `destroy`), which answer the version.
+    async fn transition_version(
+        &self,
+        op: &Op,
+        name: &str,
+        verb: &str,
+        api_method: &str,
+    ) -> Result<SecretVersion, ApiError> {
+        self.sm_post(op, name, verb, &serde_json::json!({}), api_method)
+            .await
     }
 
     /// GET a secret.
@@ -336,14 +367,8 @@ impl GoogleClient {
         op: &Op,
         name: &str,
     ) -> Result<SecretVersion, ApiError> {
-        self.sm_post(
-            op,
-            name,
-            "enable",
-            &serde_json::json!({}),
-            "secretmanager.versions.enable",
-        )
-        .await
+        self.transition_version(op, name, "enable", "secretmanager.versions.enable")
+            .await
     }
     /// `:disable` a version.
     pub async fn disable_secret_version(
@@ -351,14 +376,8 @@ impl GoogleClient {
         op: &Op,
         name: &str,
     ) -> Result<SecretVersion, ApiError> {
-        self.sm_post(
-            op,
-            name,
-            "disable",
-            &serde_json::json!({}),
-            "secretmanager.versions.disable",
-        )
-        .await
+        self.transition_version(op, name, "disable", "secretmanager.versions.disable")
+            .await
     }
     /// `:destroy` a version.
     pub async fn destroy_secret_version(
@@ -366,14 +385,8 @@ impl GoogleClient {
         op: &Op,
         name: &str,
     ) -> Result<SecretVersion, ApiError> {
-        self.sm_post(
-            op,
-            name,
-            "destroy",
-            &serde_json::json!({}),
-            "secretmanager.versions.destroy",
-        )
-        .await
+        self.transition_version(op, name, "destroy", "secretmanager.versions.destroy")
+            .await
     }
     /// `:getIamPolicy?options.requestedPolicyVersion=3` on a secret.
     pub async fn get_secret_iam_policy(&self, op: &Op, secret: &str) -> Result<Policy, ApiError> {
@@ -413,9 +426,7 @@ impl GoogleClient {
         secret: &str,
         permissions: &[&str],
     ) -> Result<Vec<String>, ApiError> {
-        let body = Permissions {
-            permissions: permissions.iter().map(|p| p.to_string()).collect(),
-        };
+        let body = Permissions::asking(permissions);
         let held: Permissions = self
             .sm_post(
                 op,
@@ -426,5 +437,34 @@ impl GoogleClient {
             )
             .await?;
         Ok(held.permissions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_debug_hides_the_data() {
+        let envelope = PayloadEnvelope {
+            payload: Payload {
+                data: base64::engine::general_purpose::STANDARD.encode("pypi-secret"),
+                data_crc32c: None,
+            },
+        };
+        let shown = format!("{envelope:?}");
+        assert!(!shown.contains(&envelope.payload.data), "{shown}");
+        assert!(shown.contains("redacted"), "{shown}");
+    }
+
+    #[test]
+    fn crc_as_string_or_number() {
+        assert_eq!(
+            parse_crc(&serde_json::json!("2776802622")),
+            Some(2_776_802_622)
+        );
+        assert_eq!(parse_crc(&serde_json::json!(7)), Some(7));
+        assert_eq!(parse_crc(&serde_json::json!("4294967296")), None);
+        assert_eq!(parse_crc(&serde_json::json!(true)), None);
     }
 }

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde::Deserialize;
 
-use super::retry::RetryPolicy;
+use super::retry::{self, RetryPolicy};
 use super::{ApiError, GoogleClient, Op};
 
 /// The service whose agent this provider needs.
@@ -12,7 +12,7 @@ const ARTIFACT_REGISTRY_SERVICE: &str = "artifactregistry.googleapis.com";
 /// A long-running operation as Service Usage answers it.
 #[derive(Debug, Default, Deserialize)]
 struct Operation {
-    /// `operations/...`, polled on the v1 surface.
+    /// `operations/...`, polled with `operations.get` on the same v1beta1 surface that started it.
     #[serde(default)]
     name: String,
     /// True once `response` or `error` is set.
@@ -105,7 +105,7 @@ impl GoogleClient {
         project: &str,
     ) -> Result<String, ApiError> {
         let root = self.inner.config.endpoints.service_usage.clone();
-        let id = project.strip_prefix("projects/").unwrap_or(project);
+        let id = super::resourcemanager::project_id(project);
         let resource = format!("projects/{id}/services/{ARTIFACT_REGISTRY_SERVICE}");
         let path = format!("v1beta1/{resource}:generateServiceIdentity");
         let api_method = "serviceusage.services.generateServiceIdentity";
@@ -136,24 +136,20 @@ impl GoogleClient {
             }
             let wait = polling.delay(polls).max(polling.initial / 2);
             polls = polls.saturating_add(1);
-            if std::time::Instant::now() + wait >= op.deadline {
+            if !retry::fits_before_deadline(op, wait) {
                 return Err(ApiError::DeadlineExceeded {
                     method: api_method.into(),
                     resource,
                     last: format!("operation {} still running", operation.name),
                 });
             }
-            tokio::select! {
-                biased;
-                _ = op.cancel.cancelled() => return Err(ApiError::Cancelled),
-                _ = tokio::time::sleep(wait) => {}
-            }
+            retry::sleep_unless_cancelled(op, wait).await?;
             let name = operation.name.clone();
             operation = self
                 .get(
                     op,
                     &root,
-                    &format!("v1/{name}"),
+                    &format!("v1beta1/{name}"),
                     &[],
                     "serviceusage.operations.get",
                     &name,

@@ -112,7 +112,7 @@ pub const ENDPOINT_ATTRIBUTES: [&str; 5] = [
 ];
 
 /// The provider configuration after environment fallbacks.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ProviderConfig {
     /// `project`.
     pub project: Setting,
@@ -130,6 +130,39 @@ pub struct ProviderConfig {
     pub request_timeout: Setting,
     /// The five `*_custom_endpoint` settings, in [`ENDPOINT_ATTRIBUTES`] order.
     pub endpoints: [Setting; 5],
+}
+
+/// `credentials` and `access_token` are secrets: Debug shows only where they came from.
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("project", &self.project)
+            .field("credentials", &Redacted(&self.credentials))
+            .field("access_token", &Redacted(&self.access_token))
+            .field(
+                "impersonate_service_account",
+                &self.impersonate_service_account,
+            )
+            .field("billing_project", &self.billing_project)
+            .field("user_project_override", &self.user_project_override)
+            .field("request_timeout", &self.request_timeout)
+            .field("endpoints", &self.endpoints)
+            .finish()
+    }
+}
+
+/// Debug of a secret [`Setting`]: its kind and origin, never its value.
+struct Redacted<'a>(&'a Setting);
+
+impl std::fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Setting::Unset => f.write_str("Unset"),
+            Setting::Unknown => f.write_str("Unknown"),
+            Setting::Config(_) => f.write_str("Config([redacted])"),
+            Setting::Env(var, _) => write!(f, "Env({var:?}, [redacted])"),
+        }
+    }
 }
 
 /// A string attribute with its environment fallbacks. An empty string counts
@@ -163,7 +196,7 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 }
 
 /// How the credentials will be obtained.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum CredentialChoice {
     /// A fixed access token.
     AccessToken(String),
@@ -171,6 +204,17 @@ pub enum CredentialChoice {
     Json(String, String),
     /// Application Default Credentials.
     ApplicationDefault,
+}
+
+/// The token and the JSON are secrets: Debug shows only which choice and its origin.
+impl std::fmt::Debug for CredentialChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CredentialChoice::AccessToken(_) => f.write_str("AccessToken([redacted])"),
+            CredentialChoice::Json(_, origin) => write!(f, "Json([redacted], {origin:?})"),
+            CredentialChoice::ApplicationDefault => f.write_str("ApplicationDefault"),
+        }
+    }
 }
 
 impl ProviderConfig {

@@ -1,6 +1,7 @@
 //! The `provider "pypi"` block: the Google provider's names, so existing
 //! configurations and environments carry over unchanged.
 
+use crate::google::Endpoints;
 use crate::tfplugin::{Attribute, Block, Presence, Schema, Type};
 
 /// An optional attribute with a Markdown description.
@@ -37,6 +38,8 @@ fn endpoint(name: &str, service: &str, default_root: &str) -> Attribute {
 
 /// Schema of the provider configuration.
 pub fn provider_schema() -> Schema {
+    // The documented defaults are the ones the client uses.
+    let defaults = Endpoints::default();
     let attributes = vec![
         optional(
             "project",
@@ -85,15 +88,11 @@ pub fn provider_schema() -> Schema {
             "Timeout of a single HTTP request to Google, as a duration such as `60s` or `2m`. Whole operations \
              are bounded by each resource's `timeouts`. Default: `60s`.",
         ),
-        endpoint("secret_manager_custom_endpoint", "Secret Manager", "https://secretmanager.googleapis.com/"),
-        endpoint("artifact_registry_custom_endpoint", "Artifact Registry", "https://artifactregistry.googleapis.com/"),
-        endpoint(
-            "resource_manager_custom_endpoint",
-            "Cloud Resource Manager",
-            "https://cloudresourcemanager.googleapis.com/",
-        ),
-        endpoint("service_usage_custom_endpoint", "Service Usage", "https://serviceusage.googleapis.com/"),
-        endpoint("iam_credentials_custom_endpoint", "IAM Service Account Credentials", "https://iamcredentials.googleapis.com/"),
+        endpoint("secret_manager_custom_endpoint", "Secret Manager", &defaults.secret_manager),
+        endpoint("artifact_registry_custom_endpoint", "Artifact Registry", &defaults.artifact_registry),
+        endpoint("resource_manager_custom_endpoint", "Cloud Resource Manager", &defaults.resource_manager),
+        endpoint("service_usage_custom_endpoint", "Service Usage", &defaults.service_usage),
+        endpoint("iam_credentials_custom_endpoint", "IAM Service Account Credentials", &defaults.iam_credentials),
     ];
     Schema {
         version: 0,

@@ -481,3 +481,19 @@ async fn configure_with_each_credentials_json_and_adc() {
         "a failed configure leaves the provider unconfigured"
     );
 }
+
+#[test]
+fn debug_output_never_shows_credentials_or_tokens() {
+    let secret = "ya29.do-not-print";
+    let env = env_of(&[("GOOGLE_CREDENTIALS", USER_KEY)]);
+    let c = ProviderConfig::from_value(&config(&[("access_token", s(secret))]), &*env);
+    let shown = format!("{c:?}");
+    assert!(!shown.contains(secret), "{shown}");
+    assert!(!shown.contains("refresh_token"), "{shown}");
+    assert!(shown.contains("GOOGLE_CREDENTIALS"), "origin kept: {shown}");
+    let choice = format!("{:?}", c.credential_choice(&*env));
+    assert!(!choice.contains(secret), "{choice}");
+    let c = ProviderConfig::from_value(&config(&[("credentials", s(USER_KEY))]), &*env);
+    let choice = format!("{:?}", c.credential_choice(&*env));
+    assert!(!choice.contains("refresh_token"), "{choice}");
+}

@@ -33,6 +33,23 @@ pub struct CodecError {
     pub message: String,
 }
 
+/// The type a value of a dynamic attribute is written with: the one it
+/// carries in [`Value::Dynamic`], or the evident one of a primitive. Null,
+/// unknown and nested dynamic values are the encoders' business; any other
+/// value needs [`Value::Dynamic`], since element types cannot be guessed.
+fn dynamic_type_of(value: &Value) -> Result<(Type, &Value), String> {
+    match value {
+        Value::Dynamic(ty, inner) => Ok((ty.clone(), inner.as_ref())),
+        Value::Bool(_) => Ok((Type::Bool, value)),
+        Value::Number(_) => Ok((Type::Number, value)),
+        Value::String(_) => Ok((Type::String, value)),
+        other => Err(format!(
+            "a dynamic attribute needs Value::Dynamic to carry the type of a {}",
+            kind(other)
+        )),
+    }
+}
+
 /// What kind of value this is, for error messages.
 fn kind(v: &Value) -> &'static str {
     match v {

@@ -41,6 +41,77 @@ pub fn config(emu: &Emulator, resources: &str) -> String {
     )
 }
 
+/// Like [`config`], with the provider calling as the seeded principal whose
+/// bearer token is `token` (the harness's own calls stay on its owner token).
+pub fn config_as(emu: &Emulator, token: &str, resources: &str) -> String {
+    let provider = emu.provider_block(PROJECT).replace(
+        &format!("\"{}\"", crate::support::ACCESS_TOKEN),
+        &format!("\"{token}\""),
+    );
+    format!(
+        "terraform {{\n  required_providers {{\n    pypi = {{ source = \"pypiauth/pypi\" }}\n  }}\n}}\n\n{provider}\n\n{resources}\n"
+    )
+}
+
+/// A seed entry for a PyPI remote repository in [`LOCATION`] (no API call,
+/// so it works under injected faults too).
+pub fn seed_repository(project: &str, repository: &str) -> Value {
+    json!({
+        "project": project,
+        "location": LOCATION,
+        "repositoryId": repository,
+        "format": "PYTHON",
+        "mode": "REMOTE_REPOSITORY",
+        "remoteRepositoryConfig": { "pythonRepository": { "publicRepository": "PYPI" } }
+    })
+}
+
+/// A seed where [`PROJECT`] grants the harness's owner token `roles/owner`
+/// and the principal behind `token` exactly `roles`, with `repositories`.
+pub fn seed_with_caller(token: &str, roles: &[&str], repositories: &[&str]) -> Value {
+    let caller = "user:caller@example.com";
+    let mut bindings =
+        vec![json!({ "role": "roles/owner", "members": ["user:harness@example.com"] })];
+    bindings.extend(
+        roles
+            .iter()
+            .map(|r| json!({ "role": r, "members": [caller] })),
+    );
+    json!({
+        "projects": [{
+            "id": PROJECT,
+            "number": PROJECT_NUMBER,
+            "iamPolicy": { "bindings": bindings }
+        }],
+        "principals": {
+            crate::support::ACCESS_TOKEN: "user:harness@example.com",
+            token: caller
+        },
+        "repositories": repositories
+            .iter()
+            .map(|r| seed_repository(PROJECT, r))
+            .collect::<Vec<_>>()
+    })
+}
+
+/// Terraform's output with every run of whitespace made one space: the CLI
+/// wraps diagnostic text at its column width.
+pub fn flat(out: &TfOutput) -> String {
+    format!("{}\n{}", out.stdout, out.stderr)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Logged requests from index `since` on whose path contains `fragment`.
+pub fn requests_matching(emu: &Emulator, since: usize, fragment: &str) -> Vec<Value> {
+    emu.requests()
+        .into_iter()
+        .skip(since)
+        .filter(|e| e["path"].as_str().is_some_and(|p| p.contains(fragment)))
+        .collect()
+}
+
 /// One `pypi_remote_auth` block named `name` for repository `repository`
 /// in [`LOCATION`], with extra attribute lines `body` (already indented or not).
 pub fn resource(name: &str, repository: &str, body: &str) -> String {
@@ -125,9 +196,28 @@ fn find_resource(state: &Value, address: &str) -> Option<Value> {
         .map(|r| r["values"].clone())
 }
 
+/// Statuses an emulator started with `--fault-rate` may answer instead of
+/// handling a request (nothing applied), so asking again is safe.
+const INJECTED_FAULTS: [u16; 3] = [429, 500, 503];
+/// How often the tests' own emulator calls ask again after an injected fault.
+const TEST_CALL_ATTEMPTS: usize = 30;
+
+/// Calls the emulator's API as the harness's owner token, asking again while
+/// it answers an injected fault (only emulators started with `--fault-rate` do).
+pub fn api(emu: &Emulator, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut answer = emu.api(method, path, body.clone());
+    for _ in 1..TEST_CALL_ATTEMPTS {
+        if !INJECTED_FAULTS.contains(&answer.0) {
+            break;
+        }
+        answer = emu.api(method, path, body.clone());
+    }
+    answer
+}
+
 /// Calls the emulator and asserts the HTTP status is 2xx.
 pub fn api_ok(emu: &Emulator, method: &str, path: &str, body: Option<Value>) -> Value {
-    let (status, answer) = emu.api(method, path, body);
+    let (status, answer) = api(emu, method, path, body.clone());
     assert!(
         (200..300).contains(&status),
         "{method} {path} answered {status}: {answer:#}"
@@ -223,7 +313,25 @@ impl<'a> Target<'a> {
 
     /// Status code of a GET on the secret (404 once deleted).
     pub fn secret_status(&self) -> u16 {
-        self.emu.api("GET", &self.secret_path(), None).0
+        api(self.emu, "GET", &self.secret_path(), None).0
+    }
+
+    /// The secret as Secret Manager answers it.
+    pub fn secret(&self) -> Value {
+        api_ok(self.emu, "GET", &self.secret_path(), None)
+    }
+
+    /// The secret's annotation keys this provider writes (`pypi-auth-*`).
+    pub fn provider_annotations(&self) -> Vec<String> {
+        self.secret()["annotations"]
+            .as_object()
+            .map(|a| {
+                a.keys()
+                    .filter(|k| k.starts_with("pypi-auth-"))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The state (`ENABLED`, `DISABLED`, `DESTROYED`) of a version, by full name.
@@ -234,7 +342,7 @@ impl<'a> Target<'a> {
 
     /// The payload of a version, decoded, or the error status when not accessible.
     pub fn payload(&self, name: &str) -> Result<String, u16> {
-        let (status, answer) = self.emu.api("GET", &format!("/v1/{name}:access"), None);
+        let (status, answer) = api(self.emu, "GET", &format!("/v1/{name}:access"), None);
         if status != 200 {
             return Err(status);
         }

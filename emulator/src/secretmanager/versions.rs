@@ -72,7 +72,11 @@ pub fn push_version(
 }
 
 fn render(secret: &Secret, version: &Version) -> Value {
-    let replication_status = if let Some(user) = secret.fields["replication"].get("userManaged") {
+    let replication_status = if let Some(user) = secret
+        .fields
+        .get("replication")
+        .and_then(|r| r.get("userManaged"))
+    {
         let replicas: Vec<Value> = user
             .get("replicas")
             .and_then(Value::as_array)

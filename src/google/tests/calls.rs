@@ -312,7 +312,7 @@ async fn service_identity_polls_until_done() {
     );
     let r = server.received();
     assert_eq!(r[0].target, "/v1beta1/projects/p/services/artifactregistry.googleapis.com:generateServiceIdentity?alt=json");
-    assert_eq!(r[1].target, "/v1/operations/abc?alt=json");
+    assert_eq!(r[1].target, "/v1beta1/operations/abc?alt=json");
 }
 
 #[tokio::test]
@@ -385,4 +385,48 @@ async fn impersonation_failures_are_auth_errors_and_not_retried_as_requests() {
         "{err}"
     );
     assert_eq!(server.received().len(), 1);
+}
+
+#[tokio::test]
+async fn oversized_answers_are_refused_without_retrying() {
+    let huge = format!(r#"{{"name":"{}"}}"#, "x".repeat(16 * 1024 * 1024));
+    let server = Server::start(vec![reply(200, &huge)]).await;
+    let err = client(&server.root, None)
+        .get_secret(&op(Duration::from_secs(30)), "projects/p/secrets/s")
+        .await
+        .expect_err("refused");
+    match err {
+        ApiError::Decode { message, .. } => assert!(message.contains("larger than"), "{message}"),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(server.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_tls_handshake_is_not_retried() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::AsyncWriteExt;
+
+    // A plain-HTTP server behind an https:// endpoint: every handshake fails the same way.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let root = format!("https://{}/", listener.local_addr().expect("addr"));
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counted = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let _ = socket
+                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                .await;
+            let _ = socket.shutdown().await;
+        }
+    });
+    let err = client(&root, None)
+        .get_secret(&op(Duration::from_secs(30)), "projects/p/secrets/s")
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, ApiError::Transport { .. }), "{err:?}");
+    assert_eq!(connections.load(Ordering::SeqCst), 1, "{err}");
 }

@@ -17,6 +17,8 @@ pub mod release;
 pub mod schema;
 pub mod sharing;
 pub mod steps;
+#[cfg(test)]
+mod steps_tests;
 pub mod timeouts;
 pub mod validate;
 

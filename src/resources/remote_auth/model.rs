@@ -1,16 +1,20 @@
 //! The resource's values as typed Rust: what configuration, plan and state
-//! hold. Decoding is by hand over [`Value`] because configuration may hold
-//! collections whose *elements* are unknown: such a collection reads as
-//! [`Attr::Unknown`] as a whole, which is all validation and planning need.
-//! Outgoing values are built by editing the incoming `Value` (see
-//! [`set`]) so nothing Terraform sent is ever re-shaped.
+//! hold, decoded through the framework's serde bridge
+//! ([`crate::tfplugin::typed`]). A collection whose *elements* are unknown
+//! reads as [`Attr::Unknown`] as a whole, which is all validation and
+//! planning need. Outgoing values are built by editing the incoming `Value`
+//! (see [`set`]) so nothing Terraform sent is ever re-shaped.
 
 use std::collections::BTreeMap;
 
-use crate::tfplugin::{Attr, Number, Value};
+use serde::{Deserialize, Deserializer};
+
+use crate::tfplugin::typed::{self, Attr};
+use crate::tfplugin::{Number, Value};
 
 /// Operation timeouts from the `timeouts` block.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
 pub struct Timeouts {
     /// `timeouts.create`.
     pub create: Attr<String>,
@@ -21,7 +25,8 @@ pub struct Timeouts {
 }
 
 /// All attributes of `pypi_remote_auth`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
 pub struct Model {
     /// Computed `projects/P/locations/L/repositories/R`.
     pub id: Attr<String>,
@@ -35,7 +40,8 @@ pub struct Model {
     pub secret_id: Attr<String>,
     /// Secret project.
     pub secret_project: Attr<String>,
-    /// Replica locations for a created secret.
+    /// Replica locations for a created secret (null elements are dropped).
+    #[serde(deserialize_with = "without_nulls")]
     pub secret_replica_locations: Attr<Vec<String>>,
     /// Labels for a created secret.
     pub secret_labels: Attr<BTreeMap<String, String>>,
@@ -68,111 +74,23 @@ pub struct Model {
 #[error("attribute {0} has an unexpected type")]
 pub struct ModelError(pub String);
 
-/// Decodes a string attribute.
-fn string(v: &Value, name: &str) -> Result<Attr<String>, ModelError> {
-    match v.attr(name) {
-        Value::Null => Ok(Attr::Null),
-        Value::Unknown => Ok(Attr::Unknown),
-        Value::String(s) => Ok(Attr::Known(s.clone())),
-        _ => Err(ModelError(name.into())),
-    }
-}
-
-/// Decodes a list or set of strings; any unknown inside makes it unknown.
-fn strings(v: &Value, name: &str) -> Result<Attr<Vec<String>>, ModelError> {
-    match v.attr(name) {
-        Value::Null => Ok(Attr::Null),
-        x if !x.is_wholly_known() => Ok(Attr::Unknown),
-        Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
-            let mut out = Vec::new();
-            for item in items {
-                match item {
-                    Value::String(s) => out.push(s.clone()),
-                    Value::Null => {}
-                    _ => return Err(ModelError(name.into())),
-                }
-            }
-            Ok(Attr::Known(out))
-        }
-        _ => Err(ModelError(name.into())),
-    }
-}
-
-/// Decodes a map of strings; any unknown inside makes it unknown.
-fn string_map(v: &Value, name: &str) -> Result<Attr<BTreeMap<String, String>>, ModelError> {
-    match v.attr(name) {
-        Value::Null => Ok(Attr::Null),
-        x if !x.is_wholly_known() => Ok(Attr::Unknown),
-        Value::Map(m) | Value::Object(m) => {
-            let mut out = BTreeMap::new();
-            for (k, item) in m {
-                match item {
-                    Value::String(s) => {
-                        out.insert(k.clone(), s.clone());
-                    }
-                    _ => return Err(ModelError(format!("{name}[{k:?}]"))),
-                }
-            }
-            Ok(Attr::Known(out))
-        }
-        _ => Err(ModelError(name.into())),
-    }
-}
-
-/// Decodes a number attribute.
-fn number(v: &Value, name: &str) -> Result<Attr<Number>, ModelError> {
-    match v.attr(name) {
-        Value::Null => Ok(Attr::Null),
-        Value::Unknown => Ok(Attr::Unknown),
-        Value::Number(n) => Ok(Attr::Known(n.clone())),
-        _ => Err(ModelError(name.into())),
-    }
-}
-
-/// Decodes a bool attribute.
-fn boolean(v: &Value, name: &str) -> Result<Attr<bool>, ModelError> {
-    match v.attr(name) {
-        Value::Null => Ok(Attr::Null),
-        Value::Unknown => Ok(Attr::Unknown),
-        Value::Bool(b) => Ok(Attr::Known(*b)),
-        _ => Err(ModelError(name.into())),
-    }
+/// Decodes a list of strings, dropping null elements (they configure nothing).
+fn without_nulls<'de, D: Deserializer<'de>>(d: D) -> Result<Attr<Vec<String>>, D::Error> {
+    Ok(match Attr::<Vec<Option<String>>>::deserialize(d)? {
+        Attr::Known(items) => Attr::Known(items.into_iter().flatten().collect()),
+        Attr::Unknown => Attr::Unknown,
+        Attr::Null => Attr::Null,
+    })
 }
 
 impl Model {
-    /// Decodes a configuration, plan or state object (null gives all-null).
+    /// Decodes a configuration, plan or state object (null, or anything
+    /// that is not an object, gives all-null).
     pub fn from_value(v: &Value) -> Result<Model, ModelError> {
-        let timeouts = match v.attr("timeouts") {
-            Value::Null => Attr::Null,
-            Value::Unknown => Attr::Unknown,
-            t @ Value::Object(_) => Attr::Known(Timeouts {
-                create: string(t, "create")?,
-                update: string(t, "update")?,
-                delete: string(t, "delete")?,
-            }),
-            _ => return Err(ModelError("timeouts".into())),
-        };
-        Ok(Model {
-            id: string(v, "id")?,
-            project: string(v, "project")?,
-            location: string(v, "location")?,
-            repository: string(v, "repository")?,
-            secret_id: string(v, "secret_id")?,
-            secret_project: string(v, "secret_project")?,
-            secret_replica_locations: strings(v, "secret_replica_locations")?,
-            secret_labels: string_map(v, "secret_labels")?,
-            token: string(v, "token")?,
-            token_wo: string(v, "token_wo")?,
-            token_wo_version: number(v, "token_wo_version")?,
-            username: string(v, "username")?,
-            previous_version_policy: string(v, "previous_version_policy")?,
-            deletion_policy: string(v, "deletion_policy")?,
-            create_service_agent: boolean(v, "create_service_agent")?,
-            timeouts,
-            secret_version: string(v, "secret_version")?,
-            service_agent: string(v, "service_agent")?,
-            project_number: string(v, "project_number")?,
-        })
+        if !matches!(v, Value::Object(_)) {
+            return Ok(Model::default());
+        }
+        typed::from_value(v).map_err(|e| ModelError(e.path))
     }
 
     /// The configured timeout text for `pick` (create/update/delete).
@@ -272,9 +190,33 @@ mod tests {
     }
 
     #[test]
+    fn null_elements_are_dropped_and_non_objects_read_as_all_null() {
+        let v = Value::Object(BTreeMap::from([
+            (
+                "secret_replica_locations".to_string(),
+                Value::Set(vec![Value::String("us-east1".into()), Value::Null]),
+            ),
+            ("create_service_agent".to_string(), Value::Bool(false)),
+        ]));
+        let m = Model::from_value(&v).expect("decodes");
+        assert_eq!(
+            m.secret_replica_locations,
+            Attr::Known(vec!["us-east1".to_string()])
+        );
+        assert_eq!(m.create_service_agent, Attr::Known(false));
+        assert_eq!(Model::from_value(&Value::Null), Ok(Model::default()));
+        assert_eq!(Model::from_value(&Value::Unknown), Ok(Model::default()));
+    }
+
+    #[test]
     fn wrong_types_are_errors() {
         let v = Value::Object(BTreeMap::from([("project".to_string(), Value::Bool(true))]));
         assert_eq!(Model::from_value(&v), Err(ModelError("project".into())));
+        let v = Value::Object(BTreeMap::from([(
+            "timeouts".to_string(),
+            Value::Object(BTreeMap::from([("create".to_string(), Value::Bool(true))])),
+        )]));
+        assert!(Model::from_value(&v).is_err());
     }
 
     #[test]

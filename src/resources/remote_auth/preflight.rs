@@ -1,6 +1,15 @@
 //! Preflight at plan: one `testIamPermissions` per project, secret and
 //! repository (cached per provider instance) to warn about permissions the
 //! apply will need, instead of failing half-way through it.
+//!
+//! Each resource is asked once for every permission any plan may need there
+//! (creating a secret or using an existing one), and the answer is kept:
+//! later plans, and plans running at the same time for other resources,
+//! pick what they need from it without asking again.
+
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
 
 use crate::tfplugin::Diagnostic;
 
@@ -20,10 +29,18 @@ const SECRET_PERMISSIONS: [&str; 5] = [
     "secretmanager.secrets.getIamPolicy",
     "secretmanager.secrets.setIamPolicy",
 ];
-/// What the apply needs on the repository's project.
-const PROJECT_PERMISSIONS: [&str; 1] = ["resourcemanager.projects.get"];
+/// What the apply needs on the repository's project (its number).
+const PROJECT_LOOKUP: &str = "resourcemanager.projects.get";
+/// What creating the secret and then using it needs on the secret's project.
+const SECRET_CREATION_PERMISSIONS: [&str; 5] = [
+    "secretmanager.secrets.create",
+    "secretmanager.secrets.update",
+    "secretmanager.versions.add",
+    "secretmanager.secrets.getIamPolicy",
+    "secretmanager.secrets.setIamPolicy",
+];
 
-/// Which test goes to which resource.
+/// Which API a test goes to.
 #[derive(Debug, Clone, Copy)]
 enum Target {
     /// A repository.
@@ -34,6 +51,20 @@ enum Target {
     Project,
 }
 
+impl Target {
+    /// Everything any plan may ask about a resource of this kind: the one
+    /// question sent, whatever subset the current plan needs.
+    fn all_permissions(self) -> Vec<&'static str> {
+        match self {
+            Target::Repository => REPOSITORY_PERMISSIONS.to_vec(),
+            Target::Secret => SECRET_PERMISSIONS.to_vec(),
+            Target::Project => std::iter::once(PROJECT_LOOKUP)
+                .chain(SECRET_CREATION_PERMISSIONS)
+                .collect(),
+        }
+    }
+}
+
 /// Runs the checks concurrently and answers a warning when permissions are missing.
 pub async fn check(
     env: &Env<'_>,
@@ -41,38 +72,32 @@ pub async fn check(
     secret: &SecretRef,
     secret_exists: bool,
 ) -> Option<Diagnostic> {
-    let mut project_perms: Vec<&str> = PROJECT_PERMISSIONS.to_vec();
+    let mut project_perms: Vec<&str> = vec![PROJECT_LOOKUP];
     let mut secret_project_perms: Vec<&str> = Vec::new();
     if !secret_exists {
-        let mut wanted = vec!["secretmanager.secrets.create"];
-        wanted.extend(
-            SECRET_PERMISSIONS
-                .iter()
-                .filter(|p| **p != "secretmanager.secrets.get"),
-        );
         if secret.project == repo.project {
-            project_perms.extend(wanted);
+            project_perms.extend(SECRET_CREATION_PERMISSIONS);
         } else {
-            secret_project_perms = wanted;
+            secret_project_perms = SECRET_CREATION_PERMISSIONS.to_vec();
         }
     }
     let secret_name = secret.name();
     let repo_name = repo.name();
     let (a, b, c, d) = tokio::join!(
-        test(env, Target::Repository, &repo_name, &REPOSITORY_PERMISSIONS),
+        missing(env, Target::Repository, &repo_name, &REPOSITORY_PERMISSIONS),
         async {
             if secret_exists {
-                test(env, Target::Secret, &secret_name, &SECRET_PERMISSIONS).await
+                missing(env, Target::Secret, &secret_name, &SECRET_PERMISSIONS).await
             } else {
                 Vec::new()
             }
         },
-        test(env, Target::Project, &repo.project, &project_perms),
+        missing(env, Target::Project, &repo.project, &project_perms),
         async {
             if secret_project_perms.is_empty() {
                 Vec::new()
             } else {
-                test(env, Target::Project, &secret.project, &secret_project_perms).await
+                missing(env, Target::Project, &secret.project, &secret_project_perms).await
             }
         },
     );
@@ -89,42 +114,77 @@ pub async fn check(
     ))
 }
 
-/// One cached test; answers the missing permissions as `permission on resource`.
-/// A failing test (the caller may not even be allowed to ask) answers nothing:
-/// a preflight never blocks a plan.
-async fn test(env: &Env<'_>, target: Target, resource: &str, wanted: &[&str]) -> Vec<String> {
-    let key = format!("{target:?}:{resource}:{}", wanted.join(","));
-    if let Some(hit) = lock(&env.caches.preflight).get(&key) {
-        return hit.clone();
-    }
-    let held = match target {
-        Target::Repository => {
-            env.client
-                .test_repository_permissions(&env.op, resource, wanted)
-                .await
-        }
-        Target::Secret => {
-            env.client
-                .test_secret_permissions(&env.op, resource, wanted)
-                .await
-        }
-        Target::Project => {
-            env.client
-                .test_project_permissions(&env.op, resource, wanted)
-                .await
-        }
-    };
-    let missing: Vec<String> = match held {
-        Ok(held) => wanted
+/// The permissions of `wanted` the caller lacks on `resource`, as
+/// `permission on resource`. A failing test (the caller may not even be
+/// allowed to ask) answers nothing: a preflight never blocks a plan.
+async fn missing(env: &Env<'_>, target: Target, resource: &str, wanted: &[&str]) -> Vec<String> {
+    match held(env, target, resource).await {
+        Some(held) => wanted
             .iter()
             .filter(|w| !held.iter().any(|h| h == *w))
             .map(|w| format!("{w} on {resource}"))
             .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// What the caller holds on `resource` out of [`Target::all_permissions`]:
+/// asked once per provider instance; concurrent callers wait for that one
+/// answer. A failed test is not kept, so a later plan may ask again.
+async fn held(env: &Env<'_>, target: Target, resource: &str) -> Option<Vec<String>> {
+    let cell: Arc<OnceCell<Vec<String>>> = lock(&env.caches.preflight)
+        .entry(format!("{target:?}:{resource}"))
+        .or_default()
+        .clone();
+    let answer = cell
+        .get_or_try_init(|| async {
+            let all = target.all_permissions();
+            match target {
+                Target::Repository => {
+                    env.client
+                        .test_repository_permissions(&env.op, resource, &all)
+                        .await
+                }
+                Target::Secret => {
+                    env.client
+                        .test_secret_permissions(&env.op, resource, &all)
+                        .await
+                }
+                Target::Project => {
+                    env.client
+                        .test_project_permissions(&env.op, resource, &all)
+                        .await
+                }
+            }
+        })
+        .await;
+    match answer {
+        Ok(held) => Some(held.clone()),
         Err(e) => {
             tracing::debug!(error = %e, resource, "preflight permission test failed; skipped");
-            return Vec::new();
+            None
         }
-    };
-    lock(&env.caches.preflight).insert(key, missing.clone());
-    missing
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_question_per_kind_covers_every_subset_a_plan_asks() {
+        let project = Target::Project.all_permissions();
+        assert!(project.contains(&PROJECT_LOOKUP));
+        assert!(SECRET_CREATION_PERMISSIONS
+            .iter()
+            .all(|p| project.contains(p)));
+        assert_eq!(
+            Target::Secret.all_permissions(),
+            SECRET_PERMISSIONS.to_vec()
+        );
+        assert_eq!(
+            Target::Repository.all_permissions(),
+            REPOSITORY_PERMISSIONS.to_vec()
+        );
+    }
 }

@@ -33,11 +33,21 @@ pub async fn points_at(env: &Env<'_>, version: &str, secret: &SecretRef) -> bool
     }
 }
 
-/// Releases the secret: deletes it when this provider created it and no
-/// other user remains; otherwise removes the binding when no other user in
-/// the same project needs it, destroys the versions this resource created
-/// that no other user's repository uses, and removes this user's annotation.
+/// Releases the secret. This user's annotation goes first; the decisions
+/// then rest on the secret as it is after that write, so that when several
+/// users let go at the same time (a parallel destroy) the last one out sees
+/// nobody left: it deletes the secret when this provider created it, or
+/// else removes the binding nobody in its project needs any more. Versions
+/// this resource created that no remaining user's repository uses are
+/// destroyed. Every step is idempotent: a failed release is finished by the
+/// next destroy.
 pub async fn release(env: &Env<'_>, r: Release<'_>) -> Result<(), Diagnostic> {
+    if env.get_secret(r.secret).await?.is_none() {
+        return Ok(());
+    }
+    let me = r.me.to_string();
+    env.update_annotations(r.secret, |a| sharing::remove_user(a, &me))
+        .await?;
     let Some(secret) = env.get_secret(r.secret).await? else {
         return Ok(());
     };
@@ -53,16 +63,28 @@ pub async fn release(env: &Env<'_>, r: Release<'_>) -> Result<(), Diagnostic> {
     }
 
     let mut needed = false;
+    let mut elsewhere = Vec::new();
     let mut in_use = Vec::new();
     for other in &others {
         if let Some(p) = sharing::project_of(other) {
             if env.same_project(p, r.project).await {
                 needed = true;
+            } else {
+                elsewhere.push(other.clone());
             }
         }
         if let Ok(Some(repo)) = env.get_repository(other).await {
             if let Some(c) = repo.credentials() {
                 in_use.push(c.password_secret_version.clone());
+            }
+        }
+    }
+    if mine {
+        for v in &r.private.created_versions {
+            let same_secret =
+                ids::parse_version_name(v).is_some_and(|x| x.secret.id == r.secret.id);
+            if same_secret && !in_use.iter().any(|u| same_version_tail(u, v)) {
+                env.destroy_version(v).await?;
             }
         }
     }
@@ -75,27 +97,54 @@ pub async fn release(env: &Env<'_>, r: Release<'_>) -> Result<(), Diagnostic> {
         || marker
             .as_ref()
             .is_some_and(|k| secret.annotations.contains_key(k));
-    if !needed && bound_by_provider {
-        env.remove_binding(r.secret, r.member).await?;
+    if needed || !bound_by_provider {
+        return Ok(());
     }
-    if mine {
-        for v in &r.private.created_versions {
-            let same_secret =
-                ids::parse_version_name(v).is_some_and(|x| x.secret.id == r.secret.id);
-            if same_secret && !in_use.iter().any(|u| same_version_tail(u, v)) {
-                env.destroy_version(v).await?;
-            }
+    env.remove_binding(r.secret, r.member).await?;
+    if let Some(k) = &marker {
+        // Only users already known to live elsewhere may remain: a user of
+        // this project that arrived meanwhile keeps the marker.
+        env.update_annotations(r.secret, |a| {
+            let arrived = sharing::other_users(a, &me)
+                .iter()
+                .any(|u| !elsewhere.iter().any(|e| e == u));
+            !arrived && a.remove(k).is_some()
+        })
+        .await?;
+    }
+    regrant_for_arrivals(env, &r, &me, &elsewhere).await
+}
+
+/// A user of this project that recorded itself while the binding was being
+/// removed may have found the binding still there and relied on it: grant
+/// it again for that user.
+async fn regrant_for_arrivals(
+    env: &Env<'_>,
+    r: &Release<'_>,
+    me: &str,
+    elsewhere: &[String],
+) -> Result<(), Diagnostic> {
+    let Some(secret) = env.get_secret(r.secret).await? else {
+        return Ok(());
+    };
+    let mut arrived = false;
+    for u in sharing::other_users(&secret.annotations, me) {
+        if elsewhere.iter().any(|e| e == u) {
+            continue;
+        }
+        if let Some(p) = sharing::project_of(u) {
+            arrived |= env.same_project(p, r.project).await;
         }
     }
-    let me = r.me.to_string();
-    env.update_annotations(r.secret, |a| {
-        let mut changed = sharing::remove_user(a, &me);
-        if !needed {
-            if let Some(k) = &marker {
-                changed |= a.remove(k).is_some();
-            }
+    if arrived && env.add_binding(r.secret, r.member).await? {
+        if let Ok(n) = env.project_number(r.project).await {
+            let key = sharing::bound_key(&n);
+            let member = r.member.to_string();
+            env.update_annotations(r.secret, |a| {
+                a.insert(key.clone(), member.clone()).as_ref() != Some(&member)
+            })
+            .await?;
         }
-        changed
-    })
-    .await
+    }
+    Ok(())
 }

@@ -3,7 +3,7 @@
 //! diagnostics that already name the operation, resource and fix.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::google::artifactregistry::{Repository, UsernamePasswordCredentials};
 use crate::google::iam;
@@ -23,8 +23,9 @@ const ANNOTATION_ATTEMPTS: usize = 8;
 pub struct Caches {
     /// Project ID → project number.
     pub project_numbers: Mutex<HashMap<String, String>>,
-    /// Preflight key → permissions found missing.
-    pub preflight: Mutex<HashMap<String, Vec<String>>>,
+    /// Preflight: tested resource → the permissions the caller holds there,
+    /// filled once even when several resources plan at the same time.
+    pub preflight: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Vec<String>>>>>,
 }
 
 /// What every step needs: the client, the deadline/cancellation, the caches.

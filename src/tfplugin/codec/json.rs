@@ -7,10 +7,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as Json};
 
-use super::path::{attr, index, key, Path};
+use super::path::{attr, index, key, Path, Walker};
 use super::types::{from_json as type_from_tree, to_json as type_to_tree};
 use super::{kind, type_name, CodecError};
-use crate::tfplugin::diag::PathStep;
 use crate::tfplugin::value::{Number, Type, Value};
 
 /// Decodes JSON text of type `ty` (numbers of any precision).
@@ -60,18 +59,13 @@ struct Decoder {
     drop_removed: bool,
 }
 
-impl Decoder {
-    fn nested<T>(
-        &mut self,
-        step: Option<PathStep>,
-        f: impl FnOnce(&mut Self) -> Result<T, CodecError>,
-    ) -> Result<T, CodecError> {
-        self.path.enter(step)?;
-        let result = f(self);
-        self.path.leave();
-        result
+impl Walker for Decoder {
+    fn path_mut(&mut self) -> &mut Path {
+        &mut self.path
     }
+}
 
+impl Decoder {
     fn value(&mut self, json: &Json, ty: &Type) -> Result<Value, CodecError> {
         if *ty == Type::Dynamic {
             return self.dynamic(json);
@@ -190,18 +184,13 @@ struct Encoder {
     path: Path,
 }
 
-impl Encoder {
-    fn nested(
-        &mut self,
-        step: Option<PathStep>,
-        f: impl FnOnce(&mut Self) -> Result<Json, CodecError>,
-    ) -> Result<Json, CodecError> {
-        self.path.enter(step)?;
-        let result = f(self);
-        self.path.leave();
-        result
+impl Walker for Encoder {
+    fn path_mut(&mut self) -> &mut Path {
+        &mut self.path
     }
+}
 
+impl Encoder {
     fn value(&mut self, value: &Value, ty: &Type) -> Result<Json, CodecError> {
         if *ty == Type::Dynamic {
             return self.dynamic(value);
@@ -277,17 +266,7 @@ impl Encoder {
                 return Err(self.path.error("unknown values cannot be written as JSON"))
             }
             Value::Dynamic(Type::Dynamic, inner) => return self.nested(None, |e| e.dynamic(inner)),
-            Value::Dynamic(ty, inner) => (ty.clone(), inner.as_ref()),
-            Value::Bool(_) => (Type::Bool, value),
-            Value::Number(_) => (Type::Number, value),
-            Value::String(_) => (Type::String, value),
-            other => {
-                let msg = format!(
-                    "a dynamic attribute needs Value::Dynamic to carry the type of a {}",
-                    kind(other)
-                );
-                return Err(self.path.error(msg));
-            }
+            other => super::dynamic_type_of(other).map_err(|msg| self.path.error(msg))?,
         };
         let v = self.nested(None, |e| e.value(inner, &ty))?;
         let mut out = Map::new();

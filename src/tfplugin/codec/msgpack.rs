@@ -9,10 +9,9 @@ use std::collections::BTreeMap;
 use rmp::Marker;
 
 use super::decimal::{canonical_decimal, exact_f64, f64_exact};
-use super::path::{attr, index, key, Path};
+use super::path::{attr, index, key, Path, Walker};
 use super::types::{type_from_json, type_to_json};
 use super::{kind, CodecError};
-use crate::tfplugin::diag::PathStep;
 use crate::tfplugin::value::{Number, Type, Value};
 
 /// Extension type go-cty uses for unknown values with refinements.
@@ -60,6 +59,12 @@ struct Decoder<'a> {
     len: usize,
     /// Position in the value, for error messages.
     path: Path,
+}
+
+impl Walker for Decoder<'_> {
+    fn path_mut(&mut self) -> &mut Path {
+        &mut self.path
+    }
 }
 
 impl<'a> Decoder<'a> {
@@ -120,18 +125,6 @@ impl<'a> Decoder<'a> {
             Type::Object { attrs, .. } => self.object(marker, attrs),
             Type::Dynamic => self.dynamic(marker),
         }
-    }
-
-    /// Runs `f` one level deeper (`step` is `None` inside dynamic values).
-    fn nested<T>(
-        &mut self,
-        step: Option<PathStep>,
-        f: impl FnOnce(&mut Self) -> Result<T, CodecError>,
-    ) -> Result<T, CodecError> {
-        self.path.enter(step)?;
-        let result = f(self);
-        self.path.leave();
-        result
     }
 
     /// Decodes `n` array elements, each one step deeper.
@@ -498,19 +491,13 @@ struct Encoder {
     path: Path,
 }
 
-impl Encoder {
-    /// Runs `f` one level deeper (`step` is `None` inside dynamic values).
-    fn nested(
-        &mut self,
-        step: Option<PathStep>,
-        f: impl FnOnce(&mut Self) -> Result<(), CodecError>,
-    ) -> Result<(), CodecError> {
-        self.path.enter(step)?;
-        let result = f(self);
-        self.path.leave();
-        result
+impl Walker for Encoder {
+    fn path_mut(&mut self) -> &mut Path {
+        &mut self.path
     }
+}
 
+impl Encoder {
     fn value(&mut self, value: &Value, ty: &Type) -> Result<(), CodecError> {
         if *ty == Type::Dynamic {
             return self.dynamic(value);
@@ -598,17 +585,7 @@ impl Encoder {
             Value::Dynamic(Type::Dynamic, inner) => {
                 return self.nested(None, |e| e.dynamic(inner));
             }
-            Value::Dynamic(ty, inner) => (ty.clone(), inner.as_ref()),
-            Value::Bool(_) => (Type::Bool, value),
-            Value::Number(_) => (Type::Number, value),
-            Value::String(_) => (Type::String, value),
-            other => {
-                let msg = format!(
-                    "a dynamic attribute needs Value::Dynamic to carry the type of a {}",
-                    kind(other)
-                );
-                return Err(self.path.error(msg));
-            }
+            other => super::dynamic_type_of(other).map_err(|msg| self.path.error(msg))?,
         };
         self.array_len(2)?;
         rmp::encode::write_bin(&mut self.out, &type_to_json(&ty)).map_err(|e| self.io(e))?;

@@ -42,6 +42,25 @@ impl Path {
     }
 }
 
+/// A decoder or encoder walking a value: [`Walker::nested`] keeps every
+/// [`Path::enter`] paired with its [`Path::leave`], whatever `f` answers.
+pub(crate) trait Walker: Sized {
+    /// The walker's position.
+    fn path_mut(&mut self) -> &mut Path;
+
+    /// Runs `f` one level deeper (`step` is `None` inside dynamic values).
+    fn nested<T>(
+        &mut self,
+        step: Option<PathStep>,
+        f: impl FnOnce(&mut Self) -> Result<T, CodecError>,
+    ) -> Result<T, CodecError> {
+        self.path_mut().enter(step)?;
+        let result = f(self);
+        self.path_mut().leave();
+        result
+    }
+}
+
 /// Step for an object attribute.
 pub(crate) fn attr(name: &str) -> Option<PathStep> {
     Some(PathStep::Attribute(name.to_string()))

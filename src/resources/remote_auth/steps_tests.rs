@@ -1,0 +1,216 @@
+//! The sharing steps against a scripted server, for the interleavings an
+//! end-to-end run produces only by chance: a create that loses the race to
+//! another resource (409), and a release that finds, after removing its own
+//! user annotation, that it is or is not the last user.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::google::auth::StaticToken;
+use crate::google::retry::RetryPolicy;
+use crate::google::tests::server::{reply, Recorded, Server};
+use crate::google::{ClientConfig, Endpoints, GoogleClient, Op};
+
+use super::ids::SecretRef;
+use super::private::Private;
+use super::release::{self, Release};
+use super::sharing;
+use super::steps::{Caches, Env};
+
+/// The repository recorded as this resource's user key.
+const ME: &str = "projects/123/locations/us/repositories/mine";
+/// Another repository of the same project using the secret.
+const OTHER: &str = "projects/123/locations/us/repositories/other";
+
+/// A client with every endpoint at `root` and short retry waits.
+fn client(root: &str) -> GoogleClient {
+    let endpoints = Endpoints {
+        secret_manager: root.into(),
+        artifact_registry: root.into(),
+        resource_manager: root.into(),
+        service_usage: root.into(),
+        iam_credentials: root.into(),
+    };
+    let config = ClientConfig {
+        endpoints,
+        user_project: None,
+        request_timeout: Duration::from_secs(10),
+        tokens: Arc::new(StaticToken::new("test-token")),
+        user_agent: "pypi-test/1".into(),
+    };
+    let fast = RetryPolicy {
+        initial: Duration::from_millis(5),
+        max: Duration::from_millis(20),
+        multiplier: 2.0,
+    };
+    GoogleClient::new(config)
+        .expect("client")
+        .with_retry_policy(fast)
+}
+
+/// The secret the tests use; a numeric project needs no number lookup.
+fn secret() -> SecretRef {
+    SecretRef {
+        project: "123".into(),
+        id: "tok".into(),
+    }
+}
+
+/// A secret answer with `users` recorded and, when `created`, the created-by marker.
+fn secret_json(users: &[&str], created: bool) -> String {
+    let mut annotations = BTreeMap::new();
+    for u in users {
+        sharing::add_user(&mut annotations, u);
+    }
+    if created {
+        annotations.insert(sharing::CREATED_BY_KEY.to_string(), ME.to_string());
+    }
+    serde_json::json!({
+        "name": "projects/123/secrets/tok",
+        "etag": "\"e1\"",
+        "annotations": annotations,
+    })
+    .to_string()
+}
+
+/// Method and path of every request received.
+fn calls(received: &[Recorded]) -> Vec<String> {
+    received
+        .iter()
+        .map(|r| {
+            let path = r.target.split('?').next().unwrap_or_default();
+            format!("{} {path}", r.method)
+        })
+        .collect()
+}
+
+/// Runs `f` with an [`Env`] on `client`.
+async fn with_env<T>(client: &GoogleClient, f: impl AsyncFnOnce(&Env<'_>) -> T) -> T {
+    let caches = Caches::default();
+    let env = Env {
+        client,
+        op: Op::new(Duration::from_secs(30), CancellationToken::new()),
+        caches: &caches,
+    };
+    f(&env).await
+}
+
+#[tokio::test]
+async fn a_create_that_loses_the_race_uses_the_secret_and_records_itself() {
+    let server = Server::start(vec![
+        reply(
+            409,
+            r#"{"error":{"code":409,"message":"Secret [projects/123/secrets/tok] already exists.","status":"ALREADY_EXISTS"}}"#,
+        ),
+        reply(200, &secret_json(&[OTHER], true)),
+        reply(200, &secret_json(&[OTHER, ME], true)),
+    ])
+    .await;
+    let client = client(&server.root);
+    let created = with_env(&client, async |env| {
+        env.ensure_secret(&secret(), None, &[], &BTreeMap::new(), ME)
+            .await
+    })
+    .await;
+    assert_eq!(created, Ok(false), "the loser did not create the secret");
+    let received = server.received();
+    assert_eq!(
+        calls(&received),
+        [
+            "POST /v1/projects/123/secrets",
+            "GET /v1/projects/123/secrets/tok",
+            "PATCH /v1/projects/123/secrets/tok",
+        ]
+    );
+    let patch = received[2].json();
+    assert_eq!(
+        patch["etag"], "\"e1\"",
+        "the annotation write is guarded by the etag"
+    );
+    assert_eq!(
+        patch["annotations"][sharing::user_key(ME)],
+        ME,
+        "the loser records itself as a user: {patch}"
+    );
+    assert_eq!(
+        patch["annotations"][sharing::user_key(OTHER)],
+        OTHER,
+        "the winner's record is kept: {patch}"
+    );
+}
+
+/// A release of a secret this provider created, by a resource with no
+/// bookkeeping of its own (e.g. the loser of a create race).
+async fn release_with(server: &Server) -> Result<(), crate::tfplugin::Diagnostic> {
+    let client = client(&server.root);
+    let private = Private::default();
+    with_env(&client, async |env| {
+        release::release(
+            env,
+            Release {
+                secret: &secret(),
+                me: ME,
+                project: "123",
+                member: "serviceAccount:agent@example.com",
+                private: &private,
+            },
+        )
+        .await
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_last_user_out_deletes_a_secret_the_provider_created() {
+    // Another user was there at first but left while this one removed itself.
+    let server = Server::start(vec![
+        reply(200, &secret_json(&[OTHER, ME], true)),
+        reply(200, &secret_json(&[ME], true)),
+        reply(200, &secret_json(&[], true)),
+        reply(200, &secret_json(&[], true)),
+        reply(200, "{}"),
+    ])
+    .await;
+    assert!(release_with(&server).await.is_ok());
+    assert_eq!(
+        calls(&server.received()),
+        [
+            "GET /v1/projects/123/secrets/tok",
+            "GET /v1/projects/123/secrets/tok",
+            "PATCH /v1/projects/123/secrets/tok",
+            "GET /v1/projects/123/secrets/tok",
+            "DELETE /v1/projects/123/secrets/tok",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_user_that_is_not_the_last_keeps_the_secret_and_the_binding() {
+    let server = Server::start(vec![
+        reply(200, &secret_json(&[OTHER, ME], true)),
+        reply(200, &secret_json(&[OTHER, ME], true)),
+        reply(200, &secret_json(&[OTHER], true)),
+        reply(200, &secret_json(&[OTHER], true)),
+        reply(
+            404,
+            r#"{"error":{"code":404,"message":"gone","status":"NOT_FOUND"}}"#,
+        ),
+    ])
+    .await;
+    assert!(release_with(&server).await.is_ok());
+    let seen = calls(&server.received());
+    assert_eq!(
+        seen,
+        [
+            "GET /v1/projects/123/secrets/tok",
+            "GET /v1/projects/123/secrets/tok",
+            "PATCH /v1/projects/123/secrets/tok",
+            "GET /v1/projects/123/secrets/tok",
+            "GET /v1/projects/123/locations/us/repositories/other",
+        ],
+        "no delete and no policy change while another user remains"
+    );
+}
