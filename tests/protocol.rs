@@ -1,8 +1,16 @@
 //! The plugin-protocol server end to end, in process: a tonic client talks
 //! to `serve` on 127.0.0.1:0 with a small fake provider.
 
+#[path = "protocol/echo.rs"]
+mod echo;
+#[path = "protocol/mp.rs"]
+mod mp;
+#[path = "protocol/real_provider.rs"]
+mod real_provider;
 #[path = "protocol/support.rs"]
 mod support;
+#[path = "protocol/values.rs"]
+mod values;
 
 use std::collections::HashMap;
 
@@ -23,14 +31,6 @@ use terraform_provider_pypi::tfplugin::serve::ServerTls;
 use terraform_provider_pypi::tfplugin::Value;
 
 const ERROR: i32 = pb::diagnostic::Severity::Error as i32;
-
-/// True once helper A's codec replaced its `todo!()` stubs.
-fn codec_ready() -> bool {
-    std::panic::catch_unwind(|| {
-        codec::type_to_json(&terraform_provider_pypi::tfplugin::Type::String)
-    })
-    .is_ok()
-}
 
 fn errors(diags: &[pb::Diagnostic]) -> Vec<String> {
     diags
@@ -216,11 +216,9 @@ async fn unserved_rpcs_are_unimplemented_and_functions_empty() {
         .get("fake_thing")
         .cloned()
         .unwrap_or_default();
-    if codec_ready() {
-        assert_eq!(thing.identity_attributes.len(), 1);
-        assert_eq!(thing.identity_attributes[0].r#type, b"\"string\"".to_vec());
-        assert!(thing.identity_attributes[0].required_for_import);
-    }
+    assert_eq!(thing.identity_attributes.len(), 1);
+    assert_eq!(thing.identity_attributes[0].r#type, b"\"string\"".to_vec());
+    assert!(thing.identity_attributes[0].required_for_import);
     server.stop.cancel();
 }
 
@@ -304,14 +302,10 @@ async fn mtls_accepts_only_the_pinned_p521_client_certificate() {
     server.task.await.expect("join").expect("serve returned Ok");
 }
 
-// ---- Tests that need helper A's codec (skipped while it is a stub). ----
+// ---- Schemas and states through the codec. ----
 
 #[tokio::test]
 async fn schema_attributes_set_exactly_one_of_type_and_nested_type() {
-    if !codec_ready() {
-        eprintln!("codec not implemented yet: skipping");
-        return;
-    }
     let server = start(None).await;
     let mut client = plain_client(server.addr).await;
     let resp = client
@@ -391,10 +385,6 @@ fn decode_state(dv: Option<pb::DynamicValue>) -> Value {
 
 #[tokio::test]
 async fn write_only_values_are_nulled_in_every_returned_state() {
-    if !codec_ready() {
-        eprintln!("codec not implemented yet: skipping");
-        return;
-    }
     let server = start(None).await;
     let mut client = plain_client(server.addr).await;
     let mut want = state_with_token();
@@ -489,10 +479,6 @@ async fn write_only_values_are_nulled_in_every_returned_state() {
 
 #[tokio::test]
 async fn failed_import_returns_no_resources() {
-    if !codec_ready() {
-        eprintln!("codec not implemented yet: skipping");
-        return;
-    }
     let server = start(None).await;
     let mut client = plain_client(server.addr).await;
     let import = client
@@ -709,10 +695,6 @@ async fn binary_debug_mode_prints_reattach_config_and_stops_on_interrupt() {
 
 #[tokio::test]
 async fn upgrade_drops_attributes_removed_from_the_schema() {
-    if !codec_ready() {
-        eprintln!("codec not implemented yet: skipping");
-        return;
-    }
     let server = start(None).await;
     let mut client = plain_client(server.addr).await;
     let ty = thing_schema().block.object_type();

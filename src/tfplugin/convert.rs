@@ -267,6 +267,43 @@ fn null_write_only_attrs(attributes: &[Attribute], value: &mut Value) {
     }
 }
 
+/// Readies a state the provider returns for Terraform: write-only values
+/// nulled ([`null_write_only`]) and absent nested blocks in the shape
+/// Terraform requires ([`empty_absent_blocks`]).
+pub fn normalize_returned_state(block: &Block, value: &mut Value) {
+    null_write_only(block, value);
+    empty_absent_blocks(block, value);
+}
+
+/// Replaces null nested blocks, at every depth, with what "no blocks" looks
+/// like to Terraform: an empty list, set or map, or for GROUP nesting an
+/// object of nulls. Terraform rejects a null there ("attribute representing
+/// a list of nested blocks must be empty to indicate no blocks, not null"),
+/// and typed structs naturally produce null for an empty `Vec`/`Option`.
+/// SINGLE blocks stay null: that is how an absent one is written.
+pub fn empty_absent_blocks(block: &Block, value: &mut Value) {
+    let Value::Object(attrs) = value else { return };
+    for b in &block.blocks {
+        let v = attrs.entry(b.name.clone()).or_insert(Value::Null);
+        if v.is_null() {
+            *v = match b.nesting {
+                Nesting::Single => continue,
+                Nesting::List => Value::List(Vec::new()),
+                Nesting::Set => Value::Set(Vec::new()),
+                Nesting::Map => Value::Map(std::collections::BTreeMap::new()),
+                Nesting::Group => Value::Object(
+                    b.block
+                        .attributes
+                        .iter()
+                        .map(|a| (a.name.clone(), Value::Null))
+                        .collect(),
+                ),
+            };
+        }
+        for_each_object(v, &mut |obj| empty_absent_blocks(&b.block, obj));
+    }
+}
+
 /// Calls `f` on the object itself or on each element of a collection of objects.
 fn for_each_object(value: &mut Value, f: &mut dyn FnMut(&mut Value)) {
     match value {
@@ -375,6 +412,55 @@ mod tests {
         ]);
         assert_eq!(v, want);
         assert!(!has_write_only_value(&block(), &v));
+    }
+
+    #[test]
+    fn absent_nested_blocks_become_empty_except_single() {
+        let inner = |nesting| NestedBlock {
+            name: "b".into(),
+            nesting,
+            block: Block {
+                attributes: vec![Attribute {
+                    name: "x".into(),
+                    ty: Some(Type::String),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            min_items: 0,
+            max_items: 0,
+        };
+        let outer = |nesting| Block {
+            blocks: vec![NestedBlock {
+                name: "a".into(),
+                block: Block {
+                    blocks: vec![inner(nesting)],
+                    ..Default::default()
+                },
+                ..inner(Nesting::List)
+            }],
+            ..Default::default()
+        };
+        for (nesting, want) in [
+            (Nesting::List, Value::List(vec![])),
+            (Nesting::Set, Value::Set(vec![])),
+            (Nesting::Map, Value::Map(BTreeMap::new())),
+            (Nesting::Group, obj(&[("x", Value::Null)])),
+            (Nesting::Single, Value::Null),
+        ] {
+            // The outer list block is absent (no key at all), a nested one null.
+            let mut v = obj(&[]);
+            empty_absent_blocks(&outer(nesting), &mut v);
+            assert_eq!(v, obj(&[("a", Value::List(vec![]))]), "{nesting:?}");
+            let mut v = obj(&[("a", Value::List(vec![obj(&[("b", Value::Null)])]))]);
+            empty_absent_blocks(&outer(nesting), &mut v);
+            let want = obj(&[("a", Value::List(vec![obj(&[("b", want)])]))]);
+            assert_eq!(v, want, "{nesting:?}");
+        }
+        // A null or unknown state is no object to fill.
+        let mut v = Value::Null;
+        empty_absent_blocks(&outer(Nesting::List), &mut v);
+        assert_eq!(v, Value::Null);
     }
 
     #[test]

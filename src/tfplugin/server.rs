@@ -16,7 +16,7 @@ use tonic::{Request, Response, Status};
 use super::codec;
 use super::convert::{
     decode_dynamic, decode_identity, diagnostics_to_proto, encode_dynamic, encode_identity,
-    identity_schema_to_proto, null_write_only, path_to_proto, schema_to_proto,
+    identity_schema_to_proto, normalize_returned_state, path_to_proto, schema_to_proto,
 };
 use super::diag::{Diagnostic, Diagnostics};
 use super::proto::tfplugin6 as pb;
@@ -319,7 +319,7 @@ impl ProviderServer {
                 ),
                 )
             })?;
-        null_write_only(&schema.block, &mut value);
+        normalize_returned_state(&schema.block, &mut value);
         let upgraded_state = Some(encode_dynamic(&value, &ty, "the upgraded state")?);
         Ok(pb::upgrade_resource_state::Response {
             upgraded_state,
@@ -393,7 +393,7 @@ impl ProviderServer {
                 },
             )
             .await;
-        null_write_only(&schema.block, &mut out.new_state);
+        normalize_returned_state(&schema.block, &mut out.new_state);
         let new_identity = match &id_ty {
             Some(t) => encode_identity(out.new_identity.as_ref(), t, "the new identity")?,
             None => None,
@@ -435,7 +435,7 @@ impl ProviderServer {
             prior_identity,
         };
         let mut out = resource.plan(&ctx, plan).await;
-        null_write_only(&schema.block, &mut out.planned_state);
+        normalize_returned_state(&schema.block, &mut out.planned_state);
         let planned_identity = match &id_ty {
             Some(t) => encode_identity(out.planned_identity.as_ref(), t, "the planned identity")?,
             None => None,
@@ -481,7 +481,7 @@ impl ProviderServer {
             planned_identity,
         };
         let mut out = resource.apply(&ctx, apply).await;
-        null_write_only(&schema.block, &mut out.new_state);
+        normalize_returned_state(&schema.block, &mut out.new_state);
         let new_identity = match &id_ty {
             Some(t) => encode_identity(out.new_identity.as_ref(), t, "the new identity")?,
             None => None,
@@ -530,7 +530,7 @@ impl ProviderServer {
         if out.diagnostics.has_errors() {
             return Ok(response);
         }
-        null_write_only(&schema.block, &mut out.state);
+        normalize_returned_state(&schema.block, &mut out.state);
         let identity = match self.maybe_identity_type(resource) {
             Some(t) => encode_identity(out.identity.as_ref(), &t, "the imported identity")?,
             None => None,
@@ -556,7 +556,7 @@ impl ProviderServer {
         let config = decode_dynamic(req.config.as_ref(), &ty, "the configuration")?;
         let ctx = self.ctx(write_only_capability(req.client_capabilities.as_ref()));
         let (mut state, diags) = data_source.read(&ctx, config).await;
-        null_write_only(&schema.block, &mut state);
+        normalize_returned_state(&schema.block, &mut state);
         Ok(pb::read_data_source::Response {
             state: Some(encode_dynamic(&state, &ty, "the data source state")?),
             diagnostics: diagnostics_to_proto(&diags),
@@ -949,7 +949,7 @@ impl ListConverter {
                 }
                 if let Some(mut object) = event.resource_object {
                     let schema = resource.schema();
-                    null_write_only(&schema.block, &mut object);
+                    normalize_returned_state(&schema.block, &mut object);
                     match encode_dynamic(&object, &schema.block.object_type(), "a resource object") {
                         Ok(dv) => resource_object = Some(dv),
                         Err(d) => diags.push(d),

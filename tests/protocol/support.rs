@@ -24,6 +24,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::{Channel, Endpoint};
 
+use crate::echo::EchoResource;
+
 /// What the fake resources do; one resource type per behaviour.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Behaviour {
@@ -204,7 +206,7 @@ impl Resource for FakeResource {
     }
 }
 
-/// The fake provider: `fake_thing`, `fake_panic` and `fake_slow`.
+/// The fake provider: `fake_thing`, `fake_panic`, `fake_slow` and `fake_echo`.
 pub struct FakeProvider {
     /// Notified when `fake_slow`'s Validate is waiting.
     pub started: Arc<Notify>,
@@ -240,6 +242,7 @@ impl Provider for FakeProvider {
             ("fake_thing".to_string(), r(Behaviour::Normal)),
             ("fake_panic".to_string(), r(Behaviour::Panic)),
             ("fake_slow".to_string(), r(Behaviour::Slow)),
+            ("fake_echo".to_string(), Arc::new(EchoResource)),
         ])
     }
 }
@@ -258,14 +261,27 @@ pub struct TestServer {
 
 /// Starts the fake provider on 127.0.0.1:0, with TLS when given.
 pub async fn start(tls: Option<ServerTls>) -> TestServer {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind 127.0.0.1:0");
-    let addr = listener.local_addr().expect("local addr");
     let started = Arc::new(Notify::new());
     let provider = Arc::new(FakeProvider {
         started: started.clone(),
     });
+    start_provider(provider, tls, started).await
+}
+
+/// Starts `provider` (e.g. the real `pypi` provider) on 127.0.0.1:0 without TLS.
+pub async fn start_plain(provider: Arc<dyn Provider>) -> TestServer {
+    start_provider(provider, None, Arc::new(Notify::new())).await
+}
+
+async fn start_provider(
+    provider: Arc<dyn Provider>,
+    tls: Option<ServerTls>,
+    started: Arc<Notify>,
+) -> TestServer {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local addr");
     let stop = CancellationToken::new();
     let signal = stop.clone().cancelled_owned();
     let task = tokio::spawn(async move {

@@ -592,15 +592,20 @@ impl Encoder {
         self.nested(None, |e| e.value(inner, &ty))
     }
 
-    /// int when exact in i64, float64 when exact in f64, else decimal text
-    /// (go-cty's rule, so Terraform reads back exactly what it sent).
+    /// int when exact in i64, float64 when a fraction is exact in f64, else
+    /// decimal text (go-cty's rule since 1.14.4, so Terraform reads back
+    /// exactly what it sent). A whole number beyond i64 never goes as
+    /// float64 even when exact (2^64): Terraform would decode it with 53-bit
+    /// precision and print it rounded, a perpetual diff.
     fn number(&mut self, n: &Number) -> Result<(), CodecError> {
         if let Some(i) = n.as_i64() {
             return rmp::encode::write_sint(&mut self.out, i)
                 .map(drop)
                 .map_err(|e| self.io(e));
         }
-        if let Some(f) = exact_f64(n.as_str()) {
+        // Canonical text of an f64-exact value is plain: a fraction has a '.'.
+        let fraction = n.as_str().contains('.');
+        if let Some(f) = exact_f64(n.as_str()).filter(|_| fraction) {
             return rmp::encode::write_f64(&mut self.out, f).map_err(|e| self.io(e));
         }
         debug_assert!(canonical_decimal(n.as_str()).is_some());
