@@ -16,11 +16,17 @@
 //!   configuration becomes a [`google::GoogleClient`].
 //! - [`resources`]: the `pypi_remote_auth` resource, reading top to bottom
 //!   schema → validate/plan → apply → read → import.
+//! - [`datasources`]: the `pypi_remote_auth` data source, reading how a
+//!   repository authenticates to PyPI (never the token).
+//! - [`list`]: the `pypi_remote_auth` list resource for `terraform query`
+//!   (Terraform 1.14+), finding credentials to import.
 //! - [`docgen`]: generates the Registry docs in `docs/` from the schema (`gen-docs`).
 //! - `src/main.rs`: the thin binary.
 
+pub mod datasources;
 pub mod docgen;
 pub mod google;
+pub mod list;
 pub mod provider;
 pub mod resources;
 pub mod tfplugin;

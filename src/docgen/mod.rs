@@ -1,13 +1,15 @@
 //! Generates the Terraform Registry documentation in `docs/` from a
 //! provider's own schema plus the files in `examples/`, so the docs cannot
 //! drift from the code (`tests/docs.rs` fails when they do). Works for any
-//! [`Provider`]: each resource and data source gets its page.
+//! [`Provider`]: each resource, data source and list resource gets its page.
 //!
 //! Layout (what the Registry reads):
 //! - `docs/index.md` ← provider schema + `examples/provider/provider.tf`
 //! - `docs/resources/<name>.md` ← resource schema + `examples/resources/<type>/resource.tf`,
 //!   `import.sh` (and `import.tf`, for `import {}` blocks)
 //! - `docs/data-sources/<name>.md` ← data source schema + `examples/data-sources/<type>/data-source.tf`
+//! - `docs/list-resources/<name>.md` ← list resource `config` schema +
+//!   `examples/list-resources/<type>/list-resource.tfquery.hcl` (tfplugindocs' names)
 
 mod schema_md;
 
@@ -83,6 +85,22 @@ pub fn generate(
         )?;
         pages.push(Page {
             path: PathBuf::from("data-sources").join(file_name(info, &type_name)),
+            content: page,
+        });
+    }
+    for (type_name, list) in provider.list_resources() {
+        let dir = examples_dir.join("list-resources").join(&type_name);
+        let schema = list.schema();
+        let page = entity_page(
+            info,
+            &type_name,
+            "List Resource",
+            &schema.block,
+            &dir,
+            "list-resource.tfquery.hcl",
+        )?;
+        pages.push(Page {
+            path: PathBuf::from("list-resources").join(file_name(info, &type_name)),
             content: page,
         });
     }

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use super::secretmanager::Permissions;
 use super::{ApiError, GoogleClient, Op};
 
 /// A repository. Only the fields this provider reads are typed; the rest are kept.
@@ -74,6 +73,25 @@ impl Repository {
     }
 }
 
+/// One page of `repositories.list`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RepositoryPage {
+    /// The repositories of this page (absent from the JSON when there are none).
+    #[serde(default)]
+    pub repositories: Vec<Repository>,
+    /// Token of the next page; empty on the last.
+    #[serde(default)]
+    pub next_page_token: String,
+}
+
+/// Largest page `repositories.list` serves (discovery document: "Maximum page size is 1,000").
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+/// Pages [`GoogleClient::list_repositories`] follows before giving up: a
+/// server that keeps answering new tokens must not loop forever.
+const MAX_PAGES: usize = 1000;
+
 /// Update mask naming exactly the two leaves this provider owns, so that a
 /// concurrent change to anything else in the repository is never overwritten.
 const CREDENTIAL_LEAVES_MASK: &str =
@@ -114,6 +132,55 @@ impl GoogleClient {
         )
         .await
     }
+    /// One page of the repositories of `parent` (`projects/P/locations/L`).
+    /// An empty `page_token` asks for the first page.
+    pub async fn list_repositories_page(
+        &self,
+        op: &Op,
+        parent: &str,
+        page_size: u32,
+        page_token: &str,
+    ) -> Result<RepositoryPage, ApiError> {
+        let path = format!("v1/{parent}/repositories");
+        let size = page_size.clamp(1, MAX_PAGE_SIZE).to_string();
+        let mut query = vec![("pageSize", size.as_str())];
+        if !page_token.is_empty() {
+            query.push(("pageToken", page_token));
+        }
+        self.get(
+            op,
+            self.ar(),
+            &path,
+            &query,
+            "artifactregistry.repositories.list",
+            parent,
+        )
+        .await
+    }
+    /// Every repository of `parent` (`projects/P/locations/L`), following pages.
+    pub async fn list_repositories(
+        &self,
+        op: &Op,
+        parent: &str,
+    ) -> Result<Vec<Repository>, ApiError> {
+        let mut all = Vec::new();
+        let mut token = String::new();
+        for _ in 0..MAX_PAGES {
+            let page = self
+                .list_repositories_page(op, parent, MAX_PAGE_SIZE, &token)
+                .await?;
+            all.extend(page.repositories);
+            if page.next_page_token.is_empty() || page.next_page_token == token {
+                return Ok(all);
+            }
+            token = page.next_page_token;
+        }
+        Err(ApiError::Decode {
+            method: "artifactregistry.repositories.list".into(),
+            resource: parent.into(),
+            message: format!("more than {MAX_PAGES} pages of repositories"),
+        })
+    }
     /// PATCH the upstream credentials in place (update mask on the two leaf
     /// paths); `None` clears them. Answers the updated repository.
     pub async fn set_upstream_credentials(
@@ -149,27 +216,14 @@ impl GoogleClient {
         name: &str,
         permissions: &[&str],
     ) -> Result<Vec<String>, ApiError> {
-        let body = Permissions::asking(permissions);
-        let path = format!("v1/{name}:testIamPermissions");
         let api_method = "artifactregistry.repositories.testIamPermissions";
-        let held: Permissions = self
-            .send_json(
-                op,
-                Method::POST,
-                self.ar(),
-                &path,
-                &[],
-                &body,
-                api_method,
-                name,
-            )
-            .await?;
-        Ok(held.permissions)
+        self.test_iam_permissions(op, self.ar(), name, permissions, api_method)
+            .await
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -193,6 +247,67 @@ mod tests {
         assert_eq!(
             credentials_patch(None),
             serde_json::json!({"remoteRepositoryConfig":{"upstreamCredentials":{}}})
+        );
+    }
+
+    /// A client whose every endpoint is `root` (also used by the list resource's tests).
+    pub(crate) fn test_client(root: &str) -> GoogleClient {
+        let endpoints = crate::google::Endpoints {
+            secret_manager: root.into(),
+            artifact_registry: root.into(),
+            resource_manager: root.into(),
+            service_usage: root.into(),
+            iam_credentials: root.into(),
+        };
+        let config = crate::google::ClientConfig {
+            endpoints,
+            user_project: None,
+            request_timeout: std::time::Duration::from_secs(10),
+            tokens: std::sync::Arc::new(crate::google::auth::StaticToken::new("t")),
+            user_agent: "pypi-test/1".into(),
+        };
+        GoogleClient::new(config).expect("client")
+    }
+
+    #[tokio::test]
+    async fn list_follows_pages_until_the_token_is_empty() {
+        use crate::google::tests::server::{reply, Server};
+        let server = Server::start(vec![
+            reply(
+                200,
+                r#"{"repositories":[{"name":"projects/p/locations/l/repositories/a","format":"PYTHON"}],"nextPageToken":"t2"}"#,
+            ),
+            reply(200, r#"{"nextPageToken":"t3"}"#),
+            reply(
+                200,
+                r#"{"repositories":[{"name":"projects/p/locations/l/repositories/b","mode":"REMOTE_REPOSITORY"}]}"#,
+            ),
+        ])
+        .await;
+        let op = Op::new(
+            std::time::Duration::from_secs(30),
+            tokio_util::sync::CancellationToken::new(),
+        );
+        let all = test_client(&server.root)
+            .list_repositories(&op, "projects/p/locations/l")
+            .await
+            .expect("listed");
+        let names: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "projects/p/locations/l/repositories/a",
+                "projects/p/locations/l/repositories/b"
+            ]
+        );
+        let targets: Vec<String> = server.received().into_iter().map(|r| r.target).collect();
+        assert_eq!(
+            targets,
+            [
+                "/v1/projects/p/locations/l/repositories?alt=json&pageSize=1000",
+                "/v1/projects/p/locations/l/repositories?alt=json&pageSize=1000&pageToken=t2",
+                "/v1/projects/p/locations/l/repositories?alt=json&pageSize=1000&pageToken=t3",
+            ]
         );
     }
 

@@ -19,7 +19,10 @@ use async_trait::async_trait;
 
 use crate::google::GoogleClient;
 use crate::tfplugin::provider::ConfigureRequest;
-use crate::tfplugin::{CallContext, Diagnostic, Diagnostics, Provider, Resource, Schema, Value};
+use crate::tfplugin::{
+    CallContext, DataSource, Diagnostic, Diagnostics, ListResource, Provider, Resource, Schema,
+    Value,
+};
 
 use self::config::{Env, ProviderConfig};
 
@@ -151,6 +154,20 @@ impl Provider for PypiProvider {
     fn resources(&self) -> BTreeMap<String, Arc<dyn Resource>> {
         let remote_auth: Arc<dyn Resource> = Arc::new(
             crate::resources::remote_auth::RemoteAuth::new(self.handle.clone()),
+        );
+        BTreeMap::from([("pypi_remote_auth".to_string(), remote_auth)])
+    }
+
+    fn data_sources(&self) -> BTreeMap<String, Arc<dyn DataSource>> {
+        let remote_auth: Arc<dyn DataSource> = Arc::new(
+            crate::datasources::remote_auth::RemoteAuthData::new(self.handle.clone()),
+        );
+        BTreeMap::from([("pypi_remote_auth".to_string(), remote_auth)])
+    }
+
+    fn list_resources(&self) -> BTreeMap<String, Arc<dyn ListResource>> {
+        let remote_auth: Arc<dyn ListResource> = Arc::new(
+            crate::list::remote_auth::RemoteAuthList::new(self.handle.clone()),
         );
         BTreeMap::from([("pypi_remote_auth".to_string(), remote_auth)])
     }

@@ -2,7 +2,7 @@
 //! the secret's policy (fetched concurrently), records drift in private state
 //! for Plan to act on, and fills an imported state from the repository.
 
-use crate::google::artifactregistry::UsernamePasswordCredentials;
+use crate::google::artifactregistry::{Repository, UsernamePasswordCredentials};
 use crate::tfplugin::provider::ReadResponse;
 use crate::tfplugin::{Diagnostic, Diagnostics, Value};
 
@@ -159,7 +159,24 @@ async fn fill_import(
     let Some(repository) = env.get_repository(&repo.name()).await? else {
         return Ok(None);
     };
-    if repository.mode != "REMOTE_REPOSITORY" || repository.format != "PYTHON" {
+    fill_from_repository(env, repo, &repository, state).await
+}
+
+/// True for a repository `pypi_remote_auth` can manage: a remote repository of format PYTHON.
+pub fn is_pypi_remote(repository: &Repository) -> bool {
+    repository.mode == "REMOTE_REPOSITORY" && repository.format == "PYTHON"
+}
+
+/// Fills a state as an import's Read does, from a repository already read
+/// (the list resource reads many at once). `Ok(None)` when the repository
+/// has no upstream credentials.
+pub async fn fill_from_repository(
+    env: &Env<'_>,
+    repo: &RepositoryRef,
+    repository: &Repository,
+    state: &mut Value,
+) -> Result<Option<Diagnostics>, Diagnostic> {
+    if !is_pypi_remote(repository) {
         return Err(Diagnostic::error(
             "Not a PyPI remote repository",
             format!("{} has mode {:?} and format {:?}; pypi_remote_auth manages REMOTE_REPOSITORY repositories of format PYTHON.", repo.name(), repository.mode, repository.format),
@@ -192,7 +209,7 @@ async fn fill_import(
 }
 
 /// The secret's project as an ID: Google may answer with a number.
-async fn secret_project_id(
+pub async fn secret_project_id(
     env: &Env<'_>,
     project: &str,
     repo: &RepositoryRef,

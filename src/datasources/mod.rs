@@ -1,0 +1,3 @@
+//! Data source types of the `pypi` provider.
+
+pub mod remote_auth;

@@ -1,0 +1,327 @@
+//! The `pypi_remote_auth` data source: reads how a PyPI remote repository
+//! authenticates to its upstream (username, secret version in use, whether
+//! the Artifact Registry service agent may read the secret), whoever set it
+//! up. It reads metadata and IAM policy only, never the token itself.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::google::Op;
+use crate::provider::ProviderHandle;
+use crate::resources::remote_auth::errors::{api_error, Step};
+use crate::resources::remote_auth::ids::{self, RepositoryRef};
+use crate::resources::remote_auth::model::set;
+use crate::resources::remote_auth::read;
+use crate::resources::remote_auth::steps::{Caches, Env};
+use crate::tfplugin::schema::StringKind;
+use crate::tfplugin::typed::{self, Attr};
+use crate::tfplugin::{
+    Attribute, AttributePath, Block, CallContext, DataSource, Diagnostic, Diagnostics, Presence,
+    Schema, Type, Value,
+};
+
+/// How long one read may take.
+const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// The data source's arguments.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Project of the repository; see [`resolve`] for the defaults.
+    pub project: Attr<String>,
+    /// Location of the repository.
+    pub location: Attr<String>,
+    /// Repository ID or full name.
+    pub repository: Attr<String>,
+}
+
+impl Config {
+    /// Decodes the configuration (anything but an object reads as all-null).
+    fn from_value(v: &Value) -> Result<Config, Diagnostic> {
+        if !matches!(v, Value::Object(_)) {
+            return Ok(Config::default());
+        }
+        typed::from_value(v).map_err(|e| {
+            Diagnostic::error(
+                "Unexpected configuration",
+                format!(
+                    "attribute {} has an unexpected type. This is a bug in the provider.",
+                    e.path
+                ),
+            )
+        })
+    }
+}
+
+/// The `pypi_remote_auth` data source type.
+pub struct RemoteAuthData {
+    /// Filled by ConfigureProvider; gives the Google client and the provider's project.
+    handle: ProviderHandle,
+    /// Project numbers, kept for the provider instance's lifetime.
+    caches: Caches,
+}
+
+impl RemoteAuthData {
+    /// A data source bound to the provider's configuration handle.
+    pub fn new(handle: ProviderHandle) -> RemoteAuthData {
+        RemoteAuthData {
+            handle,
+            caches: Caches::default(),
+        }
+    }
+}
+
+/// Builds one attribute.
+fn attr(name: &str, ty: Type, presence: Presence, description: &str) -> Attribute {
+    Attribute {
+        name: name.into(),
+        ty: Some(ty),
+        presence,
+        description: description.into(),
+        ..Attribute::default()
+    }
+}
+
+/// The data source schema.
+pub fn schema() -> Schema {
+    let computed =
+        |name: &str, description: &str| attr(name, Type::String, Presence::Computed, description);
+    Schema {
+        version: 0,
+        block: Block {
+            description: "Reads the upstream authentication of an Artifact Registry PyPI remote repository, however it was configured: the username, the Secret Manager version in use and its state, and whether the repository project's Artifact Registry service agent holds `roles/secretmanager.secretAccessor` on the secret. Reads metadata and IAM policy only, never the token. A repository without upstream credentials reads with the secret attributes null.".into(),
+            description_kind: StringKind::Markdown,
+            attributes: vec![
+                computed("id", "The repository's full name, `projects/PROJECT/locations/LOCATION/repositories/REPOSITORY`."),
+                attr("project", Type::String, Presence::OptionalComputed, "Project ID of the repository. Defaults to the project in a full `repository` name, else the provider's `project`."),
+                attr("location", Type::String, Presence::Required, "Location of the repository, e.g. `us-central1` or `europe`."),
+                attr("repository", Type::String, Presence::Required, "The PyPI remote repository (`mode = REMOTE_REPOSITORY`, `format = PYTHON`): its ID, or its full name `projects/PROJECT/locations/LOCATION/repositories/REPOSITORY`."),
+                computed("username", "Username sent to the upstream, e.g. `__token__`; null without credentials."),
+                computed("secret_project", "Project ID of the secret holding the token; null without credentials."),
+                computed("secret_id", "ID of the secret holding the token; null without credentials."),
+                computed("secret_version", "Full name of the secret version in use, `projects/PROJECT/secrets/SECRET/versions/N`, as Artifact Registry reports it; null without credentials."),
+                computed("secret_version_state", "State of the version in use: `ENABLED`, `DISABLED` or `DESTROYED`; null without credentials or when the version does not exist."),
+                computed("service_agent", "Email of the repository project's Artifact Registry service agent."),
+                computed("project_number", "Number of the repository's project."),
+                attr("service_agent_has_access", Type::Bool, Presence::Computed, "True when the service agent holds `roles/secretmanager.secretAccessor` on the secret through an unconditional binding of the secret's own policy, as Google's guide sets it up; false without credentials."),
+            ],
+            ..Block::default()
+        },
+    }
+}
+
+/// The repository the configuration names: project from `project`, else
+/// the full `repository` name, else the provider. `Ok(None)` while unknown.
+pub fn resolve(
+    c: &Config,
+    provider_project: Option<&str>,
+) -> Result<Option<RepositoryRef>, Diagnostics> {
+    let mut d = Diagnostics::default();
+    let (Some(repository), Some(location)) = (c.repository.known(), c.location.known()) else {
+        return Ok(None);
+    };
+    let arg = match ids::parse_repository_arg(repository) {
+        Ok(arg) => arg,
+        Err(e) => {
+            d.attr_error("repository", "Invalid repository", e);
+            return Err(d);
+        }
+    };
+    if let Err(e) = ids::check_location(location) {
+        d.attr_error("location", "Invalid location", e);
+    }
+    if arg.location.as_ref().is_some_and(|l| l != location) {
+        d.attr_error(
+            "repository",
+            "Conflicting location",
+            format!("The full repository name says location {:?} but `location` is {location:?}; they must agree.", arg.location.as_deref().unwrap_or_default()),
+        );
+    }
+    let project = match &c.project {
+        Attr::Unknown => return Ok(None),
+        Attr::Known(p) => {
+            if arg.project.as_ref().is_some_and(|ap| ap != p) {
+                d.attr_error("repository", "Conflicting project", format!("The full repository name says project {:?} but `project` is {p:?}; they must agree.", arg.project.as_deref().unwrap_or_default()));
+            }
+            Some(p.clone())
+        }
+        Attr::Null => arg
+            .project
+            .clone()
+            .or_else(|| provider_project.map(str::to_string)),
+    };
+    match &project {
+        None => d.attr_error(
+            "project",
+            "Missing project",
+            "Set `project`, use a full `repository` name, or set `project` in the provider block.",
+        ),
+        Some(p) => {
+            if let Err(e) = ids::check_project_id(p) {
+                d.attr_error("project", "Invalid project ID", e);
+            }
+        }
+    }
+    match project {
+        Some(project) if !d.has_errors() => Ok(Some(RepositoryRef {
+            project,
+            location: location.clone(),
+            id: arg.id,
+        })),
+        _ => Err(d),
+    }
+}
+
+/// Reads everything for `repo` into `state`; warnings come back, errors as `Err`.
+async fn read_into(
+    env: &Env<'_>,
+    repo: &RepositoryRef,
+    state: &mut Value,
+) -> Result<Diagnostics, Diagnostic> {
+    let name = repo.name();
+    let at_repository = |d: Diagnostic| d.at(AttributePath::attr("repository"));
+    let repository = env
+        .get_repository(&name)
+        .await
+        .map_err(at_repository)?
+        .ok_or_else(|| {
+            at_repository(Diagnostic::error(
+                "Repository not found",
+                format!("{name} does not exist, or the caller cannot see it."),
+            ))
+        })?;
+    if !read::is_pypi_remote(&repository) {
+        return Err(at_repository(Diagnostic::error(
+            "Not a PyPI remote repository",
+            format!("{name} has mode {:?} and format {:?}; pypi_remote_auth reads REMOTE_REPOSITORY repositories of format PYTHON.", repository.mode, repository.format),
+        )));
+    }
+    let number = env.project_number(&repo.project).await?;
+    let agent = ids::service_agent_email(&number);
+    set(state, "id", Value::String(name.clone()));
+    set(state, "project", Value::String(repo.project.clone()));
+    set(state, "project_number", Value::String(number.clone()));
+    set(state, "service_agent", Value::String(agent.clone()));
+    set(state, "service_agent_has_access", Value::Bool(false));
+    for attr in [
+        "username",
+        "secret_project",
+        "secret_id",
+        "secret_version",
+        "secret_version_state",
+    ] {
+        set(state, attr, Value::Null);
+    }
+    let Some(creds) = repository
+        .credentials()
+        .filter(|c| !c.password_secret_version.is_empty())
+    else {
+        return Ok(Diagnostics::default());
+    };
+    let Some(version) = ids::parse_version_name(&creds.password_secret_version) else {
+        return Err(at_repository(Diagnostic::error(
+            "Unexpected credentials",
+            format!("{name} uses the password secret version {:?}, which is not a Secret Manager version name.", creds.password_secret_version),
+        )));
+    };
+    let secret_project = read::secret_project_id(env, &version.secret.project, repo, &number).await;
+    set(state, "username", Value::String(creds.username.clone()));
+    set(state, "secret_project", Value::String(secret_project));
+    set(state, "secret_id", Value::String(version.secret.id.clone()));
+    set(
+        state,
+        "secret_version",
+        Value::String(creds.password_secret_version.clone()),
+    );
+    let secret_name = version.secret.name();
+    let (version_meta, policy) = tokio::join!(
+        env.client
+            .get_secret_version(&env.op, &creds.password_secret_version),
+        env.client.get_secret_iam_policy(&env.op, &secret_name),
+    );
+    let mut warnings = Diagnostics::default();
+    match version_meta {
+        Ok(v) => set(state, "secret_version_state", Value::String(v.state)),
+        Err(e) if e.is_not_found() => warnings.push(Diagnostic::warning(
+            "Secret version in use does not exist",
+            format!("{name} uses {}, which does not exist (or its secret was deleted): the repository cannot authenticate to its upstream.", creds.password_secret_version),
+        )),
+        Err(e) => {
+            return Err(api_error(
+                Step::Version,
+                "read the secret version",
+                &creds.password_secret_version,
+                &e,
+            ))
+        }
+    }
+    let member = ids::service_agent_member(&agent);
+    match policy {
+        Ok(p) => set(
+            state,
+            "service_agent_has_access",
+            Value::Bool(p.has_member(ids::ACCESSOR_ROLE, &member)),
+        ),
+        Err(e) if e.is_not_found() => {}
+        Err(e) => {
+            return Err(api_error(
+                Step::SecretPolicy,
+                "read the secret's IAM policy",
+                &secret_name,
+                &e,
+            ))
+        }
+    }
+    Ok(warnings)
+}
+
+#[async_trait]
+impl DataSource for RemoteAuthData {
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    async fn validate(&self, _ctx: &CallContext, config: Value) -> Diagnostics {
+        let c = match Config::from_value(&config) {
+            Ok(c) => c,
+            Err(d) => return d.into(),
+        };
+        // The provider's project is not known yet: only check what is written here.
+        let placeholder = Some("placeholder-project");
+        match resolve(&c, placeholder) {
+            Ok(_) => Diagnostics::default(),
+            Err(d) => d,
+        }
+    }
+
+    async fn read(&self, ctx: &CallContext, config: Value) -> (Value, Diagnostics) {
+        let c = match Config::from_value(&config) {
+            Ok(c) => c,
+            Err(d) => return (config, d.into()),
+        };
+        let configured = match self.handle.get() {
+            Ok(configured) => configured,
+            Err(d) => return (config, d.into()),
+        };
+        let repo = match resolve(&c, configured.project.as_deref()) {
+            Ok(Some(repo)) => repo,
+            Ok(None) => {
+                let d = Diagnostic::error("Unknown configuration", "The data source was read with values not known yet. This is a bug in Terraform or the provider.");
+                return (config, d.into());
+            }
+            Err(d) => return (config, d),
+        };
+        let env = Env {
+            client: &configured.client,
+            op: Op::new(READ_TIMEOUT, ctx.cancel.clone()),
+            caches: &self.caches,
+        };
+        let mut state = config.clone();
+        match read_into(&env, &repo, &mut state).await {
+            Ok(warnings) => (state, warnings),
+            Err(d) => (config, d.into()),
+        }
+    }
+}
