@@ -13,21 +13,6 @@ use support::{Emulator, Workdir};
 const TOKEN: &str = "pypi-e2e-concurrency-token-0001";
 const TOKEN2: &str = "pypi-e2e-concurrency-token-0002";
 
-/// Resources `names` on repositories `pypi-<name>`, all on secret `secret_id`.
-fn shared(emu: &Emulator, names: &[&str], secret_id: &str, token: &str) -> String {
-    let blocks: Vec<String> = names
-        .iter()
-        .map(|name| {
-            resource(
-                name,
-                &format!("pypi-{name}"),
-                &format!("  secret_id = \"{secret_id}\"\n  token     = \"{token}\""),
-            )
-        })
-        .collect();
-    config(emu, &blocks.join("\n"))
-}
-
 /// A seed with the repositories `pypi-<name>` in [`PROJECT`].
 fn seed(names: &[&str]) -> Value {
     json!({
@@ -66,7 +51,7 @@ fn parallel_creates_of_one_new_secret_share_it_and_destroy_deletes_it() {
     // hold whichever way the race goes.
     let emu = Emulator::start_with_seed(&seed(&names), &["--latency-ms", "30"]);
     let wd = Workdir::new(&support::primary_terraform());
-    write_main(&wd, &shared(&emu, &names, "fresh-token", TOKEN));
+    write_main(&wd, &sharers(&emu, &names, "fresh-token", TOKEN));
     apply(&wd);
 
     let creates = secret_creates(&emu, 0, "fresh-token");
@@ -113,7 +98,7 @@ fn parallel_destroy_of_every_user_of_a_foreign_secret_removes_the_binding() {
     seed["secrets"] = json!([{ "project": PROJECT, "secretId": "team-token" }]);
     let emu = Emulator::start_with_seed(&seed, &["--latency-ms", "30"]);
     let wd = Workdir::new(&support::primary_terraform());
-    write_main(&wd, &shared(&emu, &names, "team-token", TOKEN));
+    write_main(&wd, &sharers(&emu, &names, "team-token", TOKEN));
     apply(&wd);
     let target = Target::new(&emu, "pypi-a", "team-token");
     target.assert_configured(TOKEN, "__token__");
@@ -149,14 +134,14 @@ fn apply_and_destroy_succeed_through_injected_faults() {
     let emu =
         Emulator::start_with_seed(&seed(&names), &["--fault-rate", "0.3", "--fault-seed", "7"]);
     let wd = Workdir::new(&support::primary_terraform());
-    write_main(&wd, &shared(&emu, &names, "pypi-token", TOKEN));
+    write_main(&wd, &sharers(&emu, &names, "pypi-token", TOKEN));
     apply(&wd);
     let a = Target::new(&emu, "pypi-a", "pypi-token");
     let b = Target::new(&emu, "pypi-b", "pypi-token");
     let first = a.assert_configured(TOKEN, "__token__");
     b.assert_configured(TOKEN, "__token__");
 
-    write_main(&wd, &shared(&emu, &names, "pypi-token", TOKEN2));
+    write_main(&wd, &sharers(&emu, &names, "pypi-token", TOKEN2));
     apply(&wd);
     let rotated = a.assert_configured(TOKEN2, "__token__");
     b.assert_configured(TOKEN2, "__token__");

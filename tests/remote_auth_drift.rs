@@ -23,21 +23,8 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Fixture {
-        let emu = Emulator::start(&[]);
-        emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
-        let wd = Workdir::new(&support::primary_terraform());
-        write_main(
-            &wd,
-            &config(
-                &emu,
-                &resource(
-                    "x",
-                    "pypi-remote",
-                    &format!("  secret_id = \"pypi-token\"\n  token     = \"{TOKEN}\""),
-                ),
-            ),
-        );
-        apply(&wd);
+        let emu = emulator_with_repo(&[]);
+        let wd = apply_single(&emu, &token_lines("pypi-token", TOKEN));
         let version =
             Target::new(&emu, "pypi-remote", "pypi-token").assert_configured(TOKEN, "__token__");
         assert_plan_clean(&wd, "right after create");

@@ -16,17 +16,12 @@ const ADDRESS: &str = "pypi_remote_auth.x";
 /// An emulator whose repository was configured by hand, and a working
 /// directory whose configuration describes the same thing.
 fn hand_configured(extra_hcl: &str) -> (Emulator, Workdir, String) {
-    let emu = Emulator::start(&[]);
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
+    let emu = emulator_with_repo(&[]);
     let version = Target::new(&emu, "pypi-remote", "pypi-token").configure_by_hand(TOKEN);
     let wd = Workdir::new(&support::primary_terraform());
     let hcl = format!(
         "{}\n{extra_hcl}",
-        resource(
-            "x",
-            "pypi-remote",
-            &format!("  secret_id = \"pypi-token\"\n  token     = \"{TOKEN}\"")
-        )
+        resource("x", "pypi-remote", &token_lines("pypi-token", TOKEN))
     );
     write_main(&wd, &config(&emu, &hcl));
     (emu, wd, version)
@@ -58,13 +53,7 @@ fn changed_attributes(change: &Value) -> Vec<String> {
 /// no replacement, no create/delete; an update may only change `token`.
 /// Returns what is wrong with it, so the caller can still check the apply.
 fn plan_problem(wd: &Workdir, when: &str) -> Option<String> {
-    let out = wd.tf(&["plan", "-out=tfplan", "-no-color", "-input=false"]);
-    assert_eq!(
-        out.code, 0,
-        "{when}: plan failed:\n{}\n{}",
-        out.stdout, out.stderr
-    );
-    let shown = wd.tf_ok(&["show", "-json", "tfplan"]);
+    let (out, shown) = save_plan(wd, when);
     let plan: Value = serde_json::from_str(&shown.stdout).expect("plan JSON");
     let change = plan["resource_changes"]
         .as_array()

@@ -22,20 +22,9 @@ fn create_plan_destroy_on_every_terraform() {
             tf.version,
             tf.bin.display()
         );
-        let emu = Emulator::start(&[]);
-        emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
+        let emu = emulator_with_repo(&[]);
         let wd = Workdir::new(&tf);
-        write_main(
-            &wd,
-            &config(
-                &emu,
-                &resource(
-                    "x",
-                    "pypi-remote",
-                    &format!("  secret_id = \"pypi-token\"\n  token     = \"{TOKEN}\""),
-                ),
-            ),
-        );
+        write_single(&wd, &emu, "pypi-remote", &token_lines("pypi-token", TOKEN));
         apply(&wd);
         assert_plan_clean(&wd, &format!("Terraform {} after create", tf.version));
 
@@ -96,28 +85,16 @@ fn create_plan_destroy_on_every_terraform() {
 /// Rotates `token` under `policy` (None: the default) and checks what
 /// became of the superseded version.
 fn rotate(policy: Option<&str>, expected_old_state: &str) {
-    let emu = Emulator::start(&[]);
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
-    let wd = Workdir::new(&support::primary_terraform());
+    let emu = emulator_with_repo(&[]);
     let policy_line = policy
         .map(|p| format!("\n  previous_version_policy = \"{p}\""))
         .unwrap_or_default();
-    let hcl = |token: &str| {
-        config(
-            &emu,
-            &resource(
-                "x",
-                "pypi-remote",
-                &format!("  secret_id = \"pypi-token\"\n  token     = \"{token}\"{policy_line}"),
-            ),
-        )
-    };
-    write_main(&wd, &hcl(TOKEN));
-    apply(&wd);
+    let body = |token: &str| format!("{}{policy_line}", token_lines("pypi-token", token));
+    let wd = apply_single(&emu, &body(TOKEN));
     let target = Target::new(&emu, "pypi-remote", "pypi-token");
     let old = target.assert_configured(TOKEN, "__token__");
 
-    write_main(&wd, &hcl(TOKEN2));
+    write_single(&wd, &emu, "pypi-remote", &body(TOKEN2));
     let planned = assert_plan_changes(&wd, "after changing the token");
     assert!(
         planned.stdout.contains("update in-place"),
@@ -162,27 +139,18 @@ fn rotation_keeps_previous_version_under_keep() {
 /// new version.
 #[test]
 fn username_change_is_in_place() {
-    let emu = Emulator::start(&[]);
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
-    let wd = Workdir::new(&support::primary_terraform());
-    let hcl = |username: &str| {
-        config(
-            &emu,
-            &resource(
-                "x",
-                "pypi-remote",
-                &format!(
-                    "  secret_id = \"pypi-token\"\n  token     = \"{TOKEN}\"\n  username  = \"{username}\"\n  timeouts {{\n    create = \"5m\"\n    update = \"5m\"\n  }}"
-                ),
-            ),
+    let emu = emulator_with_repo(&[]);
+    let body = |username: &str| {
+        format!(
+            "{}\n  username  = \"{username}\"\n  timeouts {{\n    create = \"5m\"\n    update = \"5m\"\n  }}",
+            token_lines("pypi-token", TOKEN)
         )
     };
-    write_main(&wd, &hcl("__token__"));
-    apply(&wd);
+    let wd = apply_single(&emu, &body("__token__"));
     let target = Target::new(&emu, "pypi-remote", "pypi-token");
     let version = target.assert_configured(TOKEN, "__token__");
 
-    write_main(&wd, &hcl("ci-robot"));
+    write_single(&wd, &emu, "pypi-remote", &body("ci-robot"));
     let planned = assert_plan_changes(&wd, "after changing the username");
     assert!(
         planned.stdout.contains("update in-place") && planned.stdout.contains("0 to add"),
@@ -209,23 +177,13 @@ fn username_change_is_in_place() {
 /// project's service agent gets access to it there.
 #[test]
 fn cross_project_secret() {
-    let emu = Emulator::start(&["--project", "secrets-project=222222222222"]);
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
-    let wd = Workdir::new(&support::primary_terraform());
-    write_main(
-        &wd,
-        &config(
-            &emu,
-            &resource(
-                "x",
-                "pypi-remote",
-                &format!(
-                    "  secret_id      = \"shared-pypi-token\"\n  secret_project = \"secrets-project\"\n  token          = \"{TOKEN}\""
-                ),
-            ),
+    let emu = emulator_with_repo(&["--project", "secrets-project=222222222222"]);
+    let wd = apply_single(
+        &emu,
+        &format!(
+            "  secret_id      = \"shared-pypi-token\"\n  secret_project = \"secrets-project\"\n  token          = \"{TOKEN}\""
         ),
     );
-    apply(&wd);
     let mut target = Target::new(&emu, "pypi-remote", "shared-pypi-token");
     target.secret_project = "secrets-project".to_string();
     target.assert_configured(TOKEN, "__token__");
@@ -277,21 +235,13 @@ fn project_without_service_agent_gets_one() {
         "the seeded project must start without its service agent"
     );
 
-    let wd = Workdir::new(&support::primary_terraform());
-    write_main(
-        &wd,
-        &config(
-            &emu,
-            &resource(
-                "x",
-                "pypi-remote",
-                &format!(
-                    "  project   = \"fresh-project\"\n  secret_id = \"pypi-token\"\n  token     = \"{TOKEN}\""
-                ),
-            ),
+    let wd = apply_single(
+        &emu,
+        &format!(
+            "  project   = \"fresh-project\"\n{}",
+            token_lines("pypi-token", TOKEN)
         ),
     );
-    apply(&wd);
     target.secret_id = "pypi-token".to_string();
     target.assert_configured(TOKEN, "__token__");
     let values = state_values(&wd, "pypi_remote_auth.x");

@@ -85,8 +85,7 @@ fn assert_new_before_old(emu: &Emulator, since: usize, new: &str, old: &str, rep
 /// the new one is set up first, then the old one (unused now) is deleted.
 #[test]
 fn secret_id_change_moves_in_place_and_deletes_the_old_secret() {
-    let emu = Emulator::start(&[]);
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
+    let emu = emulator_with_repo(&[]);
     let wd = Workdir::new(&support::primary_terraform());
     write_main(&wd, &hcl(&emu, "  secret_id = \"old-token\""));
     apply(&wd);
@@ -136,8 +135,7 @@ fn foreign_reader() -> Value {
 /// resource added there: the agent's binding, its annotations, its version.
 #[test]
 fn moving_away_from_a_foreign_secret_releases_only_what_the_resource_added() {
-    let emu = Emulator::start(&[]);
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
+    let emu = emulator_with_repo(&[]);
     let old = Target::new(&emu, "pypi-remote", "team-token");
     old.create_secret();
     let mut policy = old.policy();
@@ -195,8 +193,7 @@ fn moving_away_from_a_foreign_secret_releases_only_what_the_resource_added() {
 /// `secret_project` changes: the same secret ID in another project.
 #[test]
 fn secret_project_change_moves_in_place() {
-    let emu = Emulator::start(&["--project", "secrets-project=222222222222"]);
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
+    let emu = emulator_with_repo(&["--project", "secrets-project=222222222222"]);
     let wd = Workdir::new(&support::primary_terraform());
     write_main(&wd, &hcl(&emu, "  secret_id = \"pypi-token\""));
     apply(&wd);

@@ -8,7 +8,7 @@ mod support;
 
 use remote_auth_common::*;
 use serde_json::json;
-use support::{Emulator, Workdir};
+use support::{Emulator, TfOutput, Workdir};
 
 const TOKEN: &str = "pypi-e2e-permissions-token-0001";
 /// The bearer token of the seeded, limited caller the provider uses.
@@ -21,12 +21,18 @@ fn hcl(emu: &Emulator, secret_id: &str) -> String {
     config_as(
         emu,
         CALLER,
-        &resource(
-            "x",
-            "pypi-remote",
-            &format!("  secret_id = \"{secret_id}\"\n  token     = \"{TOKEN}\""),
-        ),
+        &resource("x", "pypi-remote", &token_lines(secret_id, TOKEN)),
     )
+}
+
+/// Applies [`hcl`] with `secret_id` in a new work directory, asserting
+/// that the apply fails; returns the directory and Terraform's output.
+fn failing_apply(emu: &Emulator, secret_id: &str) -> (Workdir, TfOutput) {
+    let wd = Workdir::new(&support::primary_terraform());
+    write_main(&wd, &hcl(emu, secret_id));
+    let out = wd.tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+    assert_ne!(out.code, 0, "the apply must fail: {}", out.stdout);
+    (wd, out)
 }
 
 /// Number of `testIamPermissions` requests since `since` on paths ending in `suffix`.
@@ -58,16 +64,8 @@ fn plan_warns_about_missing_permissions_once_per_resource() {
     );
     let wd = Workdir::new(&support::primary_terraform());
     let blocks = [
-        resource(
-            "x",
-            "pypi-remote",
-            &format!("  secret_id = \"token-x\"\n  token     = \"{TOKEN}\""),
-        ),
-        resource(
-            "y",
-            "pypi-other",
-            &format!("  secret_id = \"token-y\"\n  token     = \"{TOKEN}\""),
-        ),
+        resource("x", "pypi-remote", &token_lines("token-x", TOKEN)),
+        resource("y", "pypi-other", &token_lines("token-y", TOKEN)),
     ];
     write_main(&wd, &config_as(&emu, CALLER, &blocks.join("\n")));
     let before = emu.requests().len();
@@ -164,10 +162,7 @@ fn failed_create_records_what_exists_and_destroy_cleans_up() {
         ),
         &[],
     );
-    let wd = Workdir::new(&support::primary_terraform());
-    write_main(&wd, &hcl(&emu, "pypi-token"));
-    let out = wd.tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
-    assert_ne!(out.code, 0, "the apply must fail: {}", out.stdout);
+    let (wd, out) = failing_apply(&emu, "pypi-token");
     let text = flat(&out);
     assert!(
         text.contains("Failed to set the repository's upstream credentials")
@@ -224,10 +219,7 @@ fn failed_create_on_an_existing_secret_leaks_nothing() {
         ]}
     }]);
     let emu = Emulator::start_with_seed(&seed, &[]);
-    let wd = Workdir::new(&support::primary_terraform());
-    write_main(&wd, &hcl(&emu, "team-token"));
-    let out = wd.tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
-    assert_ne!(out.code, 0, "the apply must fail: {}", out.stdout);
+    let (wd, _) = failing_apply(&emu, "team-token");
 
     let target = Target::new(&emu, "pypi-remote", "team-token");
     let versions = target.versions();
@@ -266,10 +258,7 @@ fn forbidden_secret_policy_names_secret_manager_admin() {
         &seed_with_caller(CALLER, &["roles/editor"], &["pypi-remote"]),
         &[],
     );
-    let wd = Workdir::new(&support::primary_terraform());
-    write_main(&wd, &hcl(&emu, "pypi-token"));
-    let out = wd.tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
-    assert_ne!(out.code, 0, "the apply must fail: {}", out.stdout);
+    let (wd, out) = failing_apply(&emu, "pypi-token");
     let text = flat(&out);
     assert!(
         text.contains("Failed to grant the service agent roles/secretmanager.secretAccessor")

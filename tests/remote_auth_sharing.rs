@@ -12,30 +12,29 @@ use support::{Emulator, Workdir};
 
 const TOKEN: &str = "pypi-e2e-sharing-token-0001";
 
+/// Resources `names` on repositories `pypi-<name>` sharing `shared-token`.
 fn shared_config(emu: &Emulator, names: &[&str]) -> String {
-    let blocks: Vec<String> = names
-        .iter()
-        .map(|name| {
-            resource(
-                name,
-                &format!("pypi-{name}"),
-                &format!("  secret_id = \"shared-token\"\n  token     = \"{TOKEN}\""),
-            )
-        })
-        .collect();
-    config(emu, &blocks.join("\n"))
+    sharers(emu, names, "shared-token", TOKEN)
 }
 
-/// Two repositories of one project share a secret; removing one resource
-/// from the configuration leaves the other working.
-#[test]
-fn destroying_one_sharer_keeps_the_other_working() {
+/// An emulator with repositories `pypi-a` and `pypi-b`, and a work
+/// directory in which resources `a` and `b` on them, sharing one secret,
+/// have been applied.
+fn two_sharers() -> (Emulator, Workdir) {
     let emu = Emulator::start(&[]);
     emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-a");
     emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-b");
     let wd = Workdir::new(&support::primary_terraform());
     write_main(&wd, &shared_config(&emu, &["a", "b"]));
     apply(&wd);
+    (emu, wd)
+}
+
+/// Two repositories of one project share a secret; removing one resource
+/// from the configuration leaves the other working.
+#[test]
+fn destroying_one_sharer_keeps_the_other_working() {
+    let (emu, wd) = two_sharers();
     let a = Target::new(&emu, "pypi-a", "shared-token");
     let b = Target::new(&emu, "pypi-b", "shared-token");
     a.assert_configured(TOKEN, "__token__");
@@ -64,12 +63,7 @@ fn destroying_one_sharer_keeps_the_other_working() {
 /// Destroy with `-target`: same guarantee through the other path.
 #[test]
 fn targeted_destroy_of_one_sharer_keeps_the_other_working() {
-    let emu = Emulator::start(&[]);
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-a");
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-b");
-    let wd = Workdir::new(&support::primary_terraform());
-    write_main(&wd, &shared_config(&emu, &["a", "b"]));
-    apply(&wd);
+    let (emu, wd) = two_sharers();
 
     wd.tf_ok(&[
         "destroy",
@@ -109,8 +103,7 @@ fn foreign_bindings() -> Vec<Value> {
 /// without credentials; the secret it did not create stays.
 #[test]
 fn destroy_keeps_foreign_policy_entries_and_clears_credentials() {
-    let emu = Emulator::start(&[]);
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
+    let emu = emulator_with_repo(&[]);
     let target = Target::new(&emu, "pypi-remote", "team-secret");
     target.create_secret();
     let mut policy = target.policy();
@@ -118,19 +111,7 @@ fn destroy_keeps_foreign_policy_entries_and_clears_credentials() {
     policy["bindings"] = Value::Array(foreign_bindings());
     target.set_policy(policy);
 
-    let wd = Workdir::new(&support::primary_terraform());
-    write_main(
-        &wd,
-        &config(
-            &emu,
-            &resource(
-                "x",
-                "pypi-remote",
-                &format!("  secret_id = \"team-secret\"\n  token     = \"{TOKEN}\""),
-            ),
-        ),
-    );
-    apply(&wd);
+    let wd = apply_single(&emu, &token_lines("team-secret", TOKEN));
     let version = target.assert_configured(TOKEN, "__token__");
     assert_plan_clean(&wd, "after create on an existing secret");
 
@@ -180,21 +161,11 @@ fn destroy_keeps_foreign_policy_entries_and_clears_credentials() {
 /// `deletion_policy = "ABANDON"`: destroy forgets, and touches nothing.
 #[test]
 fn abandon_leaves_everything() {
-    let emu = Emulator::start(&[]);
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
-    let wd = Workdir::new(&support::primary_terraform());
-    write_main(
-        &wd,
-        &config(
-            &emu,
-            &resource(
-                "x",
-                "pypi-remote",
-                &format!("  secret_id       = \"pypi-token\"\n  token           = \"{TOKEN}\"\n  deletion_policy = \"ABANDON\""),
-            ),
-        ),
+    let emu = emulator_with_repo(&[]);
+    let wd = apply_single(
+        &emu,
+        &format!("  secret_id       = \"pypi-token\"\n  token           = \"{TOKEN}\"\n  deletion_policy = \"ABANDON\""),
     );
-    apply(&wd);
     let target = Target::new(&emu, "pypi-remote", "pypi-token");
     let version = target.assert_configured(TOKEN, "__token__");
     let before = emu.requests().len();

@@ -16,12 +16,11 @@ const TOKEN: &str = "pypi-e2e-validation-token-0001";
 /// fresh emulator (whose PyPI remote repository `pypi-remote` exists, plus
 /// whatever `setup` creates), asserting no mutating request was made.
 fn plan_invalid(repository: &str, body: &str, setup: impl FnOnce(&Emulator)) -> TfOutput {
-    let emu = Emulator::start(&[]);
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
+    let emu = emulator_with_repo(&[]);
     setup(&emu);
     let since = emu.requests().len();
     let wd = Workdir::new(&support::primary_terraform());
-    write_main(&wd, &config(&emu, &resource("x", repository, body)));
+    write_single(&wd, &emu, repository, body);
     let out = wd.tf(&["plan", "-no-color", "-input=false"]);
     assert_no_mutation_since(
         &emu,
@@ -44,7 +43,7 @@ fn plan_invalid(repository: &str, body: &str, setup: impl FnOnce(&Emulator)) -> 
 }
 
 fn with_token(extra: &str) -> String {
-    format!("  secret_id = \"pypi-token\"\n  token     = \"{TOKEN}\"\n{extra}")
+    format!("{}\n{extra}", token_lines("pypi-token", TOKEN))
 }
 
 #[test]
@@ -75,21 +74,13 @@ fn malformed_project_id() {
 
 #[test]
 fn malformed_secret_id() {
-    let out = plan_invalid(
-        "pypi-remote",
-        &format!("  secret_id = \"bad secret/id\"\n  token     = \"{TOKEN}\""),
-        |_| {},
-    );
+    let out = plan_invalid("pypi-remote", &token_lines("bad secret/id", TOKEN), |_| {});
     assert_error_on(&out, "secret_id");
 }
 
 #[test]
 fn empty_token() {
-    let out = plan_invalid(
-        "pypi-remote",
-        "  secret_id = \"pypi-token\"\n  token     = \"\"",
-        |_| {},
-    );
+    let out = plan_invalid("pypi-remote", &token_lines("pypi-token", ""), |_| {});
     assert_error_on(&out, "token");
 }
 
@@ -202,21 +193,11 @@ fn missing_repository_is_refused() {
 /// and the plan goes ahead (still without any mutating call).
 #[test]
 fn token_without_pypi_prefix_only_warns() {
-    let emu = Emulator::start(&[]);
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
+    let emu = emulator_with_repo(&[]);
     let since = emu.requests().len();
     let wd = Workdir::new(&support::primary_terraform());
-    write_main(
-        &wd,
-        &config(
-            &emu,
-            &resource(
-                "x",
-                "pypi-remote",
-                "  secret_id = \"pypi-token\"\n  token     = \"not-a-pypi-looking-token\"",
-            ),
-        ),
-    );
+    let body = token_lines("pypi-token", "not-a-pypi-looking-token");
+    write_single(&wd, &emu, "pypi-remote", &body);
     let out = plan(&wd);
     assert_eq!(
         out.code, 2,

@@ -40,13 +40,7 @@ fn everything_written(wd: &Workdir, emu: &Emulator) -> Vec<(String, String)> {
 
 /// Saves a plan and returns its output, its JSON and the plan file's contents.
 fn plan_texts(wd: &Workdir) -> Vec<(String, String)> {
-    let out = wd.tf(&["plan", "-out=tfplan", "-no-color", "-input=false"]);
-    assert_eq!(
-        out.code, 0,
-        "plan -out failed:\n{}\n{}",
-        out.stdout, out.stderr
-    );
-    let json = wd.tf_ok(&["show", "-json", "tfplan"]);
+    let (out, json) = save_plan(wd, "saving a plan");
     vec![
         (
             "plan output".to_string(),
@@ -104,8 +98,7 @@ fn hcl(emu: &Emulator, version: u32) -> String {
 
 #[test]
 fn write_only_token_is_stored_only_in_secret_manager() {
-    let emu = Emulator::start(&[]);
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
+    let emu = emulator_with_repo(&[]);
     let mut wd = Workdir::new(&support::primary_terraform());
     wd.set_env("TF_LOG", "trace");
     wd.set_env("TF_VAR_pypi_token", TOKEN);
@@ -165,21 +158,8 @@ fn write_only_token_is_stored_only_in_secret_manager() {
 /// so an absence found above is not an artefact of where the test looks.
 #[test]
 fn control_plain_token_is_found_in_state() {
-    let emu = Emulator::start(&[]);
-    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
-    let wd = Workdir::new(&support::primary_terraform());
-    write_main(
-        &wd,
-        &config(
-            &emu,
-            &resource(
-                "x",
-                "pypi-remote",
-                &format!("  secret_id = \"pypi-token\"\n  token     = \"{TOKEN}\""),
-            ),
-        ),
-    );
-    apply(&wd);
+    let emu = emulator_with_repo(&[]);
+    let wd = apply_single(&emu, &token_lines("pypi-token", TOKEN));
     let places = everything_written(&wd, &emu);
     let found: Vec<&str> = places
         .iter()

@@ -55,6 +55,27 @@ pub fn token_label(token: &str) -> String {
     format!("token:{:016x}", hasher.finish())
 }
 
+/// Resolves `project` (id or number) and checks `permission` on `resource`
+/// against the project policy plus the policy `resource_policy` finds for
+/// the resolved project. An unknown project answers PERMISSION_DENIED on
+/// `resource`, as Google does, so that callers cannot probe for projects.
+pub fn authorize<'s>(
+    state: &'s State,
+    caller: &Caller,
+    project: &str,
+    resource: &str,
+    permission: &str,
+    resource_policy: impl FnOnce(&Project) -> Option<&'s Policy>,
+) -> Result<Project, ApiError> {
+    let found = state
+        .project(project)
+        .cloned()
+        .ok_or_else(|| ApiError::permission_denied(permission, resource))?;
+    let policy = resource_policy(&found);
+    require(state.enforce, caller, &found, policy, permission, resource)?;
+    Ok(found)
+}
+
 /// Fails with PERMISSION_DENIED unless the caller holds `permission`
 /// through the project's policy or the resource's policy.
 pub fn require(

@@ -71,13 +71,7 @@ impl Config {
 /// Google's project id rule: 6-30 of lowercase letters, digits, hyphens,
 /// starting with a letter and not ending with a hyphen.
 pub fn validate_project_id(id: &str) -> Result<(), String> {
-    let ok = (6..=30).contains(&id.len())
-        && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && !id.ends_with('-')
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
+    if crate::ids::is_lowercase_id(id, 6..=30) {
         Ok(())
     } else {
         Err(format!(

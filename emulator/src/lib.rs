@@ -19,7 +19,7 @@
 //! - `middleware.rs`: request log, faults, quotas; `admin.rs`:
 //!   `/_emulator/requests`, `/_emulator/stats`, `POST /_emulator/reset`.
 //! - `error.rs`: `google.rpc.Status` errors; `enums.rs`: enum names and
-//!   numbers; `clock.rs`: timestamps.
+//!   numbers; `clock.rs`: timestamps; `ids.rs`: id naming rules.
 //! - `src/main.rs`: the thin binary.
 
 mod admin;
@@ -31,6 +31,7 @@ pub mod config;
 mod enums;
 mod error;
 mod iam;
+mod ids;
 mod middleware;
 mod path;
 mod resourcemanager;

@@ -8,7 +8,7 @@ use crate::path::ApiPath;
 use crate::state::State;
 use crate::{artifactregistry, resourcemanager, secretmanager, serviceusage};
 use axum::http::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// Everything a handler may read about the request.
@@ -87,9 +87,29 @@ pub fn dispatch(state: &mut State, ctx: &Ctx) -> ApiResult {
     }
 }
 
+/// A list method's answer: one page of `items` (see [`paginate`]) under
+/// `field`, and `nextPageToken` while more follow. Secret Manager also
+/// sends `totalSize` (`with_total`); Artifact Registry does not. As Google
+/// does, an empty page leaves out `field` and `totalSize`.
+pub fn page_answer(ctx: &Ctx, field: &str, items: Vec<Value>, with_total: bool) -> ApiResult {
+    let total = items.len();
+    let (page, next) = paginate(ctx, items)?;
+    let mut out = json!({});
+    if !page.is_empty() {
+        out[field] = Value::Array(page);
+        if with_total {
+            out["totalSize"] = json!(total);
+        }
+    }
+    if let Some(token) = next {
+        out["nextPageToken"] = json!(token);
+    }
+    Ok(out)
+}
+
 /// Splits a list into one page: `pageSize` (0/absent = all) and a numeric
 /// `pageToken` offset, like Google's opaque tokens but simpler.
-pub fn paginate(ctx: &Ctx, items: Vec<Value>) -> Result<(Vec<Value>, Option<String>), ApiError> {
+fn paginate(ctx: &Ctx, items: Vec<Value>) -> Result<(Vec<Value>, Option<String>), ApiError> {
     let size = match ctx.param("pageSize") {
         None | Some("") => 0,
         Some(s) => s

@@ -21,18 +21,7 @@ pub fn dispatch(state: &mut State, ctx: &Ctx, project: &str, service: &str) -> A
     }
     let resource = format!("projects/{project}/services/{service}");
     let permission = "serviceusage.services.use";
-    let found = state
-        .project(project)
-        .cloned()
-        .ok_or_else(|| ApiError::permission_denied(permission, &resource))?;
-    auth::require(
-        state.enforce,
-        ctx.caller,
-        &found,
-        None,
-        permission,
-        &resource,
-    )?;
+    let found = auth::authorize(state, ctx.caller, project, &resource, permission, |_| None)?;
     let short = service.split('.').next().unwrap_or(service);
     if short.is_empty() || !service.ends_with(".googleapis.com") {
         return Err(ApiError::invalid(format!(

@@ -25,29 +25,14 @@ const SEED: &str = r#"{
 #[tokio::test]
 async fn missing_or_unknown_token_is_unauthenticated() {
     let emu = Emu::start(common::config()).await;
-    let (status, err) = emu
-        .call_as(None, "GET", &format!("/v1/projects/{PROJECT}"), None)
-        .await;
+    let project = format!("/v1/projects/{PROJECT}");
+    let (status, err) = emu.call_as(None, "GET", &project, None).await;
     assert_eq!(status, 401);
     assert_eq!(err["error"]["status"], json!("UNAUTHENTICATED"));
     let seeded = Emu::start(common::seeded(SEED)).await;
-    let (status, _) = seeded
-        .call_as(
-            Some("who-knows"),
-            "GET",
-            &format!("/v1/projects/{PROJECT}"),
-            None,
-        )
-        .await;
+    let (status, _) = seeded.get_as("who-knows", &project).await;
     assert_eq!(status, 401);
-    let (status, _) = seeded
-        .call_as(
-            Some("viewer-token"),
-            "GET",
-            &format!("/v1/projects/{PROJECT}"),
-            None,
-        )
-        .await;
+    let (status, _) = seeded.get_as("viewer-token", &project).await;
     assert_eq!(status, 200);
 }
 
@@ -71,25 +56,17 @@ async fn permissions_follow_project_and_secret_policies() {
     assert_eq!(status, 200);
 
     let access = format!("/v1/projects/{PROJECT}/secrets/seeded/versions/1:access");
-    let (status, _) = emu
-        .call_as(Some("viewer-token"), "GET", &access, None)
-        .await;
+    let (status, _) = emu.get_as("viewer-token", &access).await;
     assert_eq!(status, 403, "viewer cannot read secret payloads");
-    let (status, payload) = emu.call_as(Some("app-token"), "GET", &access, None).await;
+    let (status, payload) = emu.get_as("app-token", &access).await;
     assert_eq!(status, 200, "secret-level accessor grant works");
     assert_eq!(payload["payload"]["data"], json!("cHlwaS1zZWVk"));
-    let (status, _) = emu
-        .call_as(
-            Some("app-token"),
-            "GET",
-            &format!("/v1/projects/{PROJECT}/secrets/seeded"),
-            None,
-        )
-        .await;
+    let secret = format!("/v1/projects/{PROJECT}/secrets/seeded");
+    let (status, _) = emu.get_as("app-token", &secret).await;
     assert_eq!(status, 403, "accessor cannot read metadata");
 
     let repo = "/v1/projects/demo-project/locations/us-central1/repositories/pypi-remote";
-    let (status, _) = emu.call_as(Some("viewer-token"), "GET", repo, None).await;
+    let (status, _) = emu.get_as("viewer-token", repo).await;
     assert_eq!(status, 200);
     let (status, err) = emu
         .call_as(
@@ -106,11 +83,12 @@ async fn permissions_follow_project_and_secret_policies() {
         .contains("artifactregistry.repositories.update"));
 
     let perms = json!({"permissions": ["secretmanager.secrets.get", "secretmanager.versions.add", "secretmanager.secrets.setIamPolicy"]});
+    let secret_test = format!("{secret}:testIamPermissions");
     let (status, held) = emu
         .call_as(
             Some("viewer-token"),
             "POST",
-            &format!("/v1/projects/{PROJECT}/secrets/seeded:testIamPermissions"),
+            &secret_test,
             Some(perms.clone()),
         )
         .await;
@@ -120,7 +98,7 @@ async fn permissions_follow_project_and_secret_policies() {
         .call_as(
             Some("admin-token"),
             "POST",
-            &format!("/v1/projects/{PROJECT}/secrets/seeded:testIamPermissions"),
+            &secret_test,
             Some(perms.clone()),
         )
         .await;
@@ -203,12 +181,7 @@ async fn quota_limits_each_caller() {
     );
     // Another caller has its own budget.
     let (status, _) = emu
-        .call_as(
-            Some("other-token"),
-            "GET",
-            &format!("/v1/projects/{PROJECT}"),
-            None,
-        )
+        .get_as("other-token", &format!("/v1/projects/{PROJECT}"))
         .await;
     assert_eq!(status, 200);
 }
@@ -216,13 +189,9 @@ async fn quota_limits_each_caller() {
 #[tokio::test]
 async fn reset_restores_startup_state_and_clears_log() {
     let emu = Emu::start(common::seeded(SEED)).await;
+    let secret = format!("/v1/projects/{PROJECT}/secrets/seeded");
     let (status, _) = emu
-        .call_as(
-            Some("admin-token"),
-            "DELETE",
-            &format!("/v1/projects/{PROJECT}/secrets/seeded"),
-            None,
-        )
+        .call_as(Some("admin-token"), "DELETE", &secret, None)
         .await;
     assert_eq!(status, 200);
     let reset = emu
@@ -233,14 +202,7 @@ async fn reset_restores_startup_state_and_clears_log() {
         .expect("reset");
     assert_eq!(reset.status().as_u16(), 200);
     assert_eq!(emu.admin("/_emulator/requests").await, json!([]));
-    let (status, _) = emu
-        .call_as(
-            Some("admin-token"),
-            "GET",
-            &format!("/v1/projects/{PROJECT}/secrets/seeded"),
-            None,
-        )
-        .await;
+    let (status, _) = emu.get_as("admin-token", &secret).await;
     assert_eq!(status, 200);
 }
 

@@ -485,6 +485,31 @@ impl GoogleClient {
         )
         .await
     }
+
+    /// `POST v1/{resource}:{verb}` on `root` with a JSON body: Google's
+    /// custom methods (`:addVersion`, `:setIamPolicy`, ...).
+    pub(crate) async fn post_verb<B: serde::Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        op: &Op,
+        root: &str,
+        resource: &str,
+        verb: &str,
+        body: &B,
+        api_method: &str,
+    ) -> Result<T, ApiError> {
+        let path = format!("v1/{resource}:{verb}");
+        self.send_json(
+            op,
+            Method::POST,
+            root,
+            &path,
+            &[],
+            body,
+            api_method,
+            resource,
+        )
+        .await
+    }
 }
 
 /// Largest answer body read: the calls made here answer a few kilobytes

@@ -7,7 +7,7 @@ use std::future::Future;
 use serde::{Deserialize, Serialize};
 
 use super::retry::{self, RetryPolicy};
-use super::{ApiError, Op};
+use super::{ApiError, GoogleClient, Op};
 
 /// An IAM policy. Unknown fields (auditConfigs, ...) are kept for round trips.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -89,41 +89,68 @@ impl Policy {
     }
 }
 
+/// `testIamPermissions` request and answer.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Permissions {
+    /// Asked for, or held.
+    #[serde(default)]
+    permissions: Vec<String>,
+}
+
+impl Permissions {
+    /// The request asking about `permissions`.
+    fn asking(permissions: &[&str]) -> Permissions {
+        Permissions {
+            permissions: permissions.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+}
+
+impl GoogleClient {
+    /// `POST v1/{resource}:testIamPermissions` on `root`; returns the
+    /// subset of `permissions` the caller holds there.
+    pub(crate) async fn test_iam_permissions(
+        &self,
+        op: &Op,
+        root: &str,
+        resource: &str,
+        permissions: &[&str],
+        api_method: &str,
+    ) -> Result<Vec<String>, ApiError> {
+        let body = Permissions::asking(permissions);
+        let held: Permissions = self
+            .post_verb(op, root, resource, "testIamPermissions", &body, api_method)
+            .await?;
+        Ok(held.permissions)
+    }
+}
+
+/// A pending `getIamPolicy` or `setIamPolicy` call, answering the policy.
+pub trait PolicyCall: Future<Output = Result<Policy, ApiError>> {}
+
+impl<F: Future<Output = Result<Policy, ApiError>>> PolicyCall for F {}
+
 /// Read-modify-write of a policy: `read`, apply `modify` (which returns false
 /// when nothing needs changing), `write` with the read etag; on 409 ABORTED
 /// start over with jittered backoff until `op`'s deadline.
-pub async fn read_modify_write<R, RF, W, WF, M>(
+pub async fn read_modify_write<RF: PolicyCall, WF: PolicyCall>(
     op: &Op,
-    read: R,
-    write: W,
-    modify: M,
-) -> Result<Policy, ApiError>
-where
-    R: Fn() -> RF,
-    RF: Future<Output = Result<Policy, ApiError>>,
-    W: Fn(Policy) -> WF,
-    WF: Future<Output = Result<Policy, ApiError>>,
-    M: Fn(&mut Policy) -> bool,
-{
+    read: impl Fn() -> RF,
+    write: impl Fn(Policy) -> WF,
+    modify: impl Fn(&mut Policy) -> bool,
+) -> Result<Policy, ApiError> {
     read_modify_write_with(op, &RetryPolicy::default(), read, write, modify).await
 }
 
 /// [`read_modify_write`] with an explicit backoff (tests use short waits).
 /// Returns the policy as written, or as read when `modify` changed nothing.
-pub async fn read_modify_write_with<R, RF, W, WF, M>(
+pub async fn read_modify_write_with<RF: PolicyCall, WF: PolicyCall>(
     op: &Op,
     backoff: &RetryPolicy,
-    read: R,
-    write: W,
-    modify: M,
-) -> Result<Policy, ApiError>
-where
-    R: Fn() -> RF,
-    RF: Future<Output = Result<Policy, ApiError>>,
-    W: Fn(Policy) -> WF,
-    WF: Future<Output = Result<Policy, ApiError>>,
-    M: Fn(&mut Policy) -> bool,
-{
+    read: impl Fn() -> RF,
+    write: impl Fn(Policy) -> WF,
+    modify: impl Fn(&mut Policy) -> bool,
+) -> Result<Policy, ApiError> {
     let mut conflicts: u32 = 0;
     loop {
         let mut policy = read().await?;

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, GoogleClient, Op};
@@ -38,23 +37,14 @@ impl GoogleClient {
     ) -> Result<String, ApiError> {
         let root = self.inner.config.endpoints.iam_credentials.clone();
         let resource = format!("projects/-/serviceAccounts/{service_account}");
-        let path = format!("v1/{resource}:generateAccessToken");
         let body = GenerateRequest {
             scope: scopes,
             lifetime: format!("{}s", lifetime.as_secs()),
         };
         let api_method = "iamcredentials.serviceAccounts.generateAccessToken";
+        let verb = "generateAccessToken";
         let answer: GenerateResponse = self
-            .send_json(
-                op,
-                Method::POST,
-                &root,
-                &path,
-                &[],
-                &body,
-                api_method,
-                &resource,
-            )
+            .post_verb(op, &root, &resource, verb, &body, api_method)
             .await?;
         if answer.access_token.is_empty() {
             return Err(ApiError::Decode {

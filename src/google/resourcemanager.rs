@@ -1,9 +1,7 @@
 //! Resource Manager: project numbers and project-level permission checks.
 
-use reqwest::Method;
 use serde::Deserialize;
 
-use super::secretmanager::Permissions;
 use super::{ApiError, GoogleClient, Op};
 
 /// The parts of a project this provider needs.
@@ -82,21 +80,8 @@ impl GoogleClient {
         permissions: &[&str],
     ) -> Result<Vec<String>, ApiError> {
         let resource = format!("projects/{}", project_id(project));
-        let body = Permissions::asking(permissions);
-        let path = format!("v1/{resource}:testIamPermissions");
         let api_method = "cloudresourcemanager.projects.testIamPermissions";
-        let held: Permissions = self
-            .send_json(
-                op,
-                Method::POST,
-                self.rm(),
-                &path,
-                &[],
-                &body,
-                api_method,
-                &resource,
-            )
-            .await?;
-        Ok(held.permissions)
+        self.test_iam_permissions(op, self.rm(), &resource, permissions, api_method)
+            .await
     }
 }

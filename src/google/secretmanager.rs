@@ -104,23 +104,6 @@ struct VersionPage {
     next_page_token: String,
 }
 
-/// `testIamPermissions` request and answer.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub(crate) struct Permissions {
-    /// Asked for, or held.
-    #[serde(default)]
-    pub(crate) permissions: Vec<String>,
-}
-
-impl Permissions {
-    /// The request asking about `permissions`.
-    pub(crate) fn asking(permissions: &[&str]) -> Permissions {
-        Permissions {
-            permissions: permissions.iter().map(|p| p.to_string()).collect(),
-        }
-    }
-}
-
 /// A secret's `{"policy": ...}` for `:setIamPolicy`.
 #[derive(Serialize)]
 pub(crate) struct SetPolicyRequest<'a> {
@@ -161,18 +144,8 @@ impl GoogleClient {
         body: &B,
         api_method: &str,
     ) -> Result<T, ApiError> {
-        let path = format!("v1/{resource}:{verb}");
-        self.send_json(
-            op,
-            Method::POST,
-            self.sm(),
-            &path,
-            &[],
-            body,
-            api_method,
-            resource,
-        )
-        .await
+        self.post_verb(op, self.sm(), resource, verb, body, api_method)
+            .await
     }
 
     /// `POST v1/{name}:{verb}` with an empty body, for the version state
@@ -426,17 +399,9 @@ impl GoogleClient {
         secret: &str,
         permissions: &[&str],
     ) -> Result<Vec<String>, ApiError> {
-        let body = Permissions::asking(permissions);
-        let held: Permissions = self
-            .sm_post(
-                op,
-                secret,
-                "testIamPermissions",
-                &body,
-                "secretmanager.secrets.testIamPermissions",
-            )
-            .await?;
-        Ok(held.permissions)
+        let api_method = "secretmanager.secrets.testIamPermissions";
+        self.test_iam_permissions(op, self.sm(), secret, permissions, api_method)
+            .await
     }
 }
 

@@ -120,9 +120,54 @@ pub fn resource(name: &str, repository: &str, body: &str) -> String {
     )
 }
 
+/// The attribute lines naming secret `secret_id` and holding `token`.
+pub fn token_lines(secret_id: &str, token: &str) -> String {
+    format!("  secret_id = \"{secret_id}\"\n  token     = \"{token}\"")
+}
+
+/// A whole configuration with one resource per name in `names`, on
+/// repository `pypi-<name>`, all sharing secret `secret_id` with `token`.
+pub fn sharers(emu: &Emulator, names: &[&str], secret_id: &str, token: &str) -> String {
+    let blocks: Vec<String> = names
+        .iter()
+        .map(|name| {
+            resource(
+                name,
+                &format!("pypi-{name}"),
+                &token_lines(secret_id, token),
+            )
+        })
+        .collect();
+    config(emu, &blocks.join("\n"))
+}
+
+/// An emulator started with `args` whose [`PROJECT`] has the PyPI remote
+/// repository `pypi-remote` in [`LOCATION`].
+pub fn emulator_with_repo(args: &[&str]) -> Emulator {
+    let emu = Emulator::start(args);
+    emu.create_pypi_remote_repo(PROJECT, LOCATION, "pypi-remote");
+    emu
+}
+
 /// Writes `main.tf` into the work directory, replacing the previous one.
 pub fn write_main(wd: &Workdir, contents: &str) {
     wd.write("main.tf", contents);
+}
+
+/// Writes a `main.tf` whose one resource is `pypi_remote_auth.x` on
+/// `repository`, with attribute lines `body`.
+pub fn write_single(wd: &Workdir, emu: &Emulator, repository: &str, body: &str) {
+    write_main(wd, &config(emu, &resource("x", repository, body)));
+}
+
+/// A new work directory on the primary Terraform in which
+/// `pypi_remote_auth.x` on `pypi-remote`, with attribute lines `body`, has
+/// been applied (failing the test when the apply fails).
+pub fn apply_single(emu: &Emulator, body: &str) -> Workdir {
+    let wd = Workdir::new(&crate::support::primary_terraform());
+    write_single(&wd, emu, "pypi-remote", body);
+    apply(&wd);
+    wd
 }
 
 /// `terraform apply -auto-approve`, failing the test on error.
@@ -138,6 +183,19 @@ pub fn destroy(wd: &Workdir) -> TfOutput {
 /// `terraform plan -detailed-exitcode`: 0 no changes, 1 error, 2 changes.
 pub fn plan(wd: &Workdir) -> TfOutput {
     wd.tf(&["plan", "-detailed-exitcode", "-no-color", "-input=false"])
+}
+
+/// `terraform plan -out=tfplan`, asserting it succeeds, and the saved plan
+/// as `terraform show -json tfplan` prints it: (plan output, show output).
+pub fn save_plan(wd: &Workdir, when: &str) -> (TfOutput, TfOutput) {
+    let out = wd.tf(&["plan", "-out=tfplan", "-no-color", "-input=false"]);
+    assert_eq!(
+        out.code, 0,
+        "{when}: plan -out failed:\n{}\n{}",
+        out.stdout, out.stderr
+    );
+    let shown = wd.tf_ok(&["show", "-json", "tfplan"]);
+    (out, shown)
 }
 
 /// Asserts that a plan proposes nothing, printing what it proposed otherwise.
@@ -453,28 +511,21 @@ impl<'a> Target<'a> {
 
     /// Out of band: points the repository at `version` with `username`.
     pub fn set_credentials(&self, username: &str, version: &str) {
-        api_ok(
-            self.emu,
-            "PATCH",
-            &format!(
-                "{}?updateMask=remoteRepositoryConfig.upstreamCredentials",
-                self.repo_path()
-            ),
-            Some(json!({
-                "remoteRepositoryConfig": {
-                    "upstreamCredentials": {
-                        "usernamePasswordCredentials": {
-                            "username": username,
-                            "passwordSecretVersion": version,
-                        }
-                    }
-                }
-            })),
-        );
+        self.patch_credentials(json!({
+            "usernamePasswordCredentials": {
+                "username": username,
+                "passwordSecretVersion": version,
+            }
+        }));
     }
 
     /// Out of band: removes the repository's credentials entirely.
     pub fn clear_credentials(&self) {
+        self.patch_credentials(json!({}));
+    }
+
+    /// Out of band: replaces the repository's `upstreamCredentials`.
+    fn patch_credentials(&self, credentials: Value) {
         api_ok(
             self.emu,
             "PATCH",
@@ -482,7 +533,7 @@ impl<'a> Target<'a> {
                 "{}?updateMask=remoteRepositoryConfig.upstreamCredentials",
                 self.repo_path()
             ),
-            Some(json!({ "remoteRepositoryConfig": { "upstreamCredentials": {} } })),
+            Some(json!({ "remoteRepositoryConfig": { "upstreamCredentials": credentials } })),
         );
     }
 

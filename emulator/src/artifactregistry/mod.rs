@@ -12,8 +12,9 @@ use crate::auth;
 use crate::clock::now_rfc3339;
 use crate::error::{ApiError, ApiResult};
 use crate::iam::Policy;
+use crate::ids;
 use crate::path::field_mask;
-use crate::router::{paginate, Ctx};
+use crate::router::{page_answer, Ctx};
 use crate::state::{Project, Repository, State};
 use axum::http::Method;
 use serde_json::{json, Value};
@@ -26,84 +27,94 @@ const REPOSITORY_TYPE: &str = "type.googleapis.com/google.devtools.artifactregis
 pub fn dispatch(state: &mut State, ctx: &Ctx, parts: &[&str]) -> ApiResult {
     let m = ctx.method;
     let custom = ctx.path.custom.as_deref();
-    match (parts, custom) {
-        ([p, "locations", l, "repositories"], None) if m == Method::GET => list(state, ctx, p, l),
-        ([p, "locations", l, "repositories"], None) if m == Method::POST => {
-            create(state, ctx, p, l)
+    let (at, rest) = match parts {
+        [project, "locations", location, rest @ ..] => (At { project, location }, rest),
+        _ => return Err(unknown(ctx, parts)),
+    };
+    match (rest, custom) {
+        (["repositories"], None) if m == Method::GET => list(state, ctx, at),
+        (["repositories"], None) if m == Method::POST => create(state, ctx, at),
+        (["repositories", r], None) if m == Method::GET => get(state, ctx, at, r),
+        (["repositories", r], None) if m == Method::PATCH => update(state, ctx, at, r),
+        (["repositories", r], None) if m == Method::DELETE => delete(state, ctx, at, r),
+        (["repositories", r], Some("testIamPermissions")) if m == Method::POST => {
+            test_iam_permissions(state, ctx, at, r)
         }
-        ([p, "locations", l, "repositories", r], None) if m == Method::GET => {
-            get(state, ctx, p, l, r)
+        (["repositories", r], Some("getIamPolicy")) if m == Method::GET || m == Method::POST => {
+            get_iam_policy(state, ctx, at, r)
         }
-        ([p, "locations", l, "repositories", r], None) if m == Method::PATCH => {
-            update(state, ctx, p, l, r)
+        (["repositories", r], Some("setIamPolicy")) if m == Method::POST => {
+            set_iam_policy(state, ctx, at, r)
         }
-        ([p, "locations", l, "repositories", r], None) if m == Method::DELETE => {
-            delete(state, ctx, p, l, r)
-        }
-        ([p, "locations", l, "repositories", r], Some("testIamPermissions"))
-            if m == Method::POST =>
-        {
-            test_iam_permissions(state, ctx, p, l, r)
-        }
-        ([p, "locations", l, "repositories", r], Some("getIamPolicy"))
-            if m == Method::GET || m == Method::POST =>
-        {
-            get_iam_policy(state, ctx, p, l, r)
-        }
-        ([p, "locations", l, "repositories", r], Some("setIamPolicy")) if m == Method::POST => {
-            set_iam_policy(state, ctx, p, l, r)
-        }
-        ([p, "locations", l, "operations", o], None) if m == Method::GET => {
-            get_operation(state, ctx, p, l, o)
-        }
-        _ => Err(ApiError::unknown_method(
-            m.as_str(),
-            &format!("/v1/projects/{}", parts.join("/")),
-        )),
+        (["operations", o], None) if m == Method::GET => get_operation(state, ctx, at, o),
+        _ => Err(unknown(ctx, parts)),
     }
 }
 
-fn repo_name(project: &str, location: &str, repo: &str) -> String {
-    format!("projects/{project}/locations/{location}/repositories/{repo}")
+/// The error for a path or method this API does not have.
+fn unknown(ctx: &Ctx, parts: &[&str]) -> ApiError {
+    ApiError::unknown_method(
+        ctx.method.as_str(),
+        &format!("/v1/projects/{}", parts.join("/")),
+    )
+}
+
+/// The `projects/{project}/locations/{location}` a request addresses, as
+/// the caller spelled the project (id or number).
+#[derive(Clone, Copy)]
+struct At<'a> {
+    /// Project id or number from the path.
+    project: &'a str,
+    /// Location from the path.
+    location: &'a str,
+}
+
+impl At<'_> {
+    /// The full name of repository `repo` here, as permission errors name it.
+    fn repo_name(&self, repo: &str) -> String {
+        format!(
+            "projects/{}/locations/{}/repositories/{repo}",
+            self.project, self.location
+        )
+    }
+
+    /// The state key of repository `repo` here, once the project is resolved.
+    fn key(&self, found: &Project, repo: &str) -> (String, String, String) {
+        (found.id.clone(), self.location.into(), repo.into())
+    }
+
+    /// Resolves the project and checks `artifactregistry.repositories.{verb}`
+    /// on the repository (with its policy when it exists) or, without
+    /// `repo`, on the location.
+    fn authorize(
+        &self,
+        state: &State,
+        ctx: &Ctx,
+        repo: Option<&str>,
+        verb: &str,
+    ) -> Result<Project, ApiError> {
+        let resource = match repo {
+            Some(r) => self.repo_name(r),
+            None => format!("projects/{}/locations/{}", self.project, self.location),
+        };
+        let permission = format!("artifactregistry.repositories.{verb}");
+        let policy = |found: &Project| {
+            let key = self.key(found, repo?);
+            state.repositories.get(&key).map(|r| &r.policy)
+        };
+        auth::authorize(
+            state,
+            ctx.caller,
+            self.project,
+            &resource,
+            &permission,
+            policy,
+        )
+    }
 }
 
 fn not_found() -> ApiError {
     ApiError::not_found("Requested entity was not found.")
-}
-
-/// Resolves the project and checks `permission` on the repository (with
-/// its policy when it exists) or on the location.
-fn authorize(
-    state: &State,
-    ctx: &Ctx,
-    project: &str,
-    location: &str,
-    repo: Option<&str>,
-    permission: &str,
-) -> Result<Project, ApiError> {
-    let resource = match repo {
-        Some(r) => repo_name(project, location, r),
-        None => format!("projects/{project}/locations/{location}"),
-    };
-    let found = state
-        .project(project)
-        .cloned()
-        .ok_or_else(|| ApiError::permission_denied(permission, &resource))?;
-    let policy = repo.and_then(|r| {
-        state
-            .repositories
-            .get(&(found.id.clone(), location.to_string(), r.to_string()))
-            .map(|x| &x.policy)
-    });
-    auth::require(
-        state.enforce,
-        ctx.caller,
-        &found,
-        policy,
-        permission,
-        &resource,
-    )?;
-    Ok(found)
 }
 
 /// Builds a repository from a normalised body; used by create and seeding.
@@ -114,11 +125,7 @@ pub fn build_repository(
     fields: serde_json::Map<String, Value>,
 ) -> Result<Repository, ApiError> {
     validate_repository_id(id)?;
-    if location.is_empty()
-        || !location
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
+    if location.is_empty() || !location.chars().all(ids::is_lowercase_id_char) {
         return Err(ApiError::invalid(format!("Invalid location {location:?}.")));
     }
     let mut fields = fields;
@@ -160,19 +167,12 @@ fn finished_operation(
 }
 
 /// `POST v1/projects/{p}/locations/{l}/repositories?repositoryId=`.
-fn create(state: &mut State, ctx: &Ctx, project: &str, location: &str) -> ApiResult {
-    let found = authorize(
-        state,
-        ctx,
-        project,
-        location,
-        None,
-        "artifactregistry.repositories.create",
-    )?;
+fn create(state: &mut State, ctx: &Ctx, at: At) -> ApiResult {
+    let found = at.authorize(state, ctx, None, "create")?;
     let id = ctx.param("repositoryId").unwrap_or("");
     let body = normalize_body(ctx.body)?;
-    let repo = build_repository(&found, location, id, body.fields)?;
-    let key = (found.id.clone(), location.to_string(), id.to_string());
+    let repo = build_repository(&found, at.location, id, body.fields)?;
+    let key = at.key(&found, id);
     if state.repositories.contains_key(&key) {
         return Err(ApiError::already_exists("the repository already exists"));
     }
@@ -184,64 +184,35 @@ fn create(state: &mut State, ctx: &Ctx, project: &str, location: &str) -> ApiRes
     let mut response = model::render(&repo);
     response["@type"] = json!(REPOSITORY_TYPE);
     state.repositories.insert(key, repo);
-    Ok(finished_operation(state, &found.id, location, response))
+    Ok(finished_operation(state, &found.id, at.location, response))
 }
 
 /// `GET v1/projects/{p}/locations/{l}/repositories/{r}`.
-fn get(state: &mut State, ctx: &Ctx, project: &str, location: &str, repo: &str) -> ApiResult {
-    let found = authorize(
-        state,
-        ctx,
-        project,
-        location,
-        Some(repo),
-        "artifactregistry.repositories.get",
-    )?;
+fn get(state: &mut State, ctx: &Ctx, at: At, repo: &str) -> ApiResult {
+    let found = at.authorize(state, ctx, Some(repo), "get")?;
     state
         .repositories
-        .get(&(found.id, location.to_string(), repo.to_string()))
+        .get(&at.key(&found, repo))
         .map(model::render)
         .ok_or_else(not_found)
 }
 
 /// `GET v1/projects/{p}/locations/{l}/repositories`.
-fn list(state: &mut State, ctx: &Ctx, project: &str, location: &str) -> ApiResult {
-    let found = authorize(
-        state,
-        ctx,
-        project,
-        location,
-        None,
-        "artifactregistry.repositories.list",
-    )?;
+fn list(state: &mut State, ctx: &Ctx, at: At) -> ApiResult {
+    let found = at.authorize(state, ctx, None, "list")?;
     let items: Vec<Value> = state
         .repositories
         .values()
-        .filter(|r| r.project_id == found.id && r.location == location)
+        .filter(|r| r.project_id == found.id && r.location == at.location)
         .map(model::render)
         .collect();
-    let (page, next) = paginate(ctx, items)?;
-    let mut out = json!({});
-    if !page.is_empty() {
-        out["repositories"] = Value::Array(page);
-    }
-    if let Some(token) = next {
-        out["nextPageToken"] = json!(token);
-    }
-    Ok(out)
+    page_answer(ctx, "repositories", items, false)
 }
 
 /// `PATCH v1/projects/{p}/locations/{l}/repositories/{r}?updateMask=`.
-fn update(state: &mut State, ctx: &Ctx, project: &str, location: &str, repo: &str) -> ApiResult {
-    let found = authorize(
-        state,
-        ctx,
-        project,
-        location,
-        Some(repo),
-        "artifactregistry.repositories.update",
-    )?;
-    let key = (found.id.clone(), location.to_string(), repo.to_string());
+fn update(state: &mut State, ctx: &Ctx, at: At, repo: &str) -> ApiResult {
+    let found = at.authorize(state, ctx, Some(repo), "update")?;
+    let key = at.key(&found, repo);
     let current = state.repositories.get(&key).ok_or_else(not_found)?;
     let body = normalize_body(ctx.body)?;
     let mask = ctx
@@ -264,105 +235,58 @@ fn update(state: &mut State, ctx: &Ctx, project: &str, location: &str, repo: &st
 }
 
 /// `DELETE v1/projects/{p}/locations/{l}/repositories/{r}`.
-fn delete(state: &mut State, ctx: &Ctx, project: &str, location: &str, repo: &str) -> ApiResult {
-    let found = authorize(
-        state,
-        ctx,
-        project,
-        location,
-        Some(repo),
-        "artifactregistry.repositories.delete",
-    )?;
-    let key = (found.id.clone(), location.to_string(), repo.to_string());
-    state.repositories.remove(&key).ok_or_else(not_found)?;
+fn delete(state: &mut State, ctx: &Ctx, at: At, repo: &str) -> ApiResult {
+    let found = at.authorize(state, ctx, Some(repo), "delete")?;
+    state
+        .repositories
+        .remove(&at.key(&found, repo))
+        .ok_or_else(not_found)?;
     let response = json!({"@type": "type.googleapis.com/google.protobuf.Empty"});
-    Ok(finished_operation(state, &found.id, location, response))
+    Ok(finished_operation(state, &found.id, at.location, response))
 }
 
 /// `GET v1/projects/{p}/locations/{l}/operations/{o}`.
-fn get_operation(
-    state: &mut State,
-    ctx: &Ctx,
-    project: &str,
-    location: &str,
-    op: &str,
-) -> ApiResult {
-    let found = authorize(
-        state,
-        ctx,
-        project,
-        location,
-        None,
-        "artifactregistry.repositories.get",
-    )?;
-    let name = format!("projects/{}/locations/{location}/operations/{op}", found.id);
+fn get_operation(state: &mut State, ctx: &Ctx, at: At, op: &str) -> ApiResult {
+    let found = at.authorize(state, ctx, None, "get")?;
+    let name = format!(
+        "projects/{}/locations/{}/operations/{op}",
+        found.id, at.location
+    );
     state.operations.get(&name).cloned().ok_or_else(not_found)
 }
 
 /// `POST ...repositories/{r}:testIamPermissions`.
-fn test_iam_permissions(
-    state: &mut State,
-    ctx: &Ctx,
-    project: &str,
-    location: &str,
-    repo: &str,
-) -> ApiResult {
+fn test_iam_permissions(state: &mut State, ctx: &Ctx, at: At, repo: &str) -> ApiResult {
     let found = state
-        .project(project)
+        .project(at.project)
         .ok_or_else(|| ApiError::forbidden("The caller does not have permission"))?;
     let policy = state
         .repositories
-        .get(&(found.id.clone(), location.to_string(), repo.to_string()))
+        .get(&at.key(found, repo))
         .map(|r| &r.policy);
     auth::held_subset(state.enforce, ctx.caller, found, policy, ctx.body)
 }
 
 /// `GET ...repositories/{r}:getIamPolicy`.
-fn get_iam_policy(
-    state: &mut State,
-    ctx: &Ctx,
-    project: &str,
-    location: &str,
-    repo: &str,
-) -> ApiResult {
-    let found = authorize(
-        state,
-        ctx,
-        project,
-        location,
-        Some(repo),
-        "artifactregistry.repositories.getIamPolicy",
-    )?;
+fn get_iam_policy(state: &mut State, ctx: &Ctx, at: At, repo: &str) -> ApiResult {
+    let found = at.authorize(state, ctx, Some(repo), "getIamPolicy")?;
     let requested = ctx.requested_policy_version()?;
     state
         .repositories
-        .get(&(found.id, location.to_string(), repo.to_string()))
+        .get(&at.key(&found, repo))
         .ok_or_else(not_found)?
         .policy
         .render(requested)
 }
 
 /// `POST ...repositories/{r}:setIamPolicy`.
-fn set_iam_policy(
-    state: &mut State,
-    ctx: &Ctx,
-    project: &str,
-    location: &str,
-    repo: &str,
-) -> ApiResult {
-    let found = authorize(
-        state,
-        ctx,
-        project,
-        location,
-        Some(repo),
-        "artifactregistry.repositories.setIamPolicy",
-    )?;
+fn set_iam_policy(state: &mut State, ctx: &Ctx, at: At, repo: &str) -> ApiResult {
+    let found = at.authorize(state, ctx, Some(repo), "setIamPolicy")?;
     let counter = state.next_counter();
     let agents = state.agent_numbers();
     state
         .repositories
-        .get_mut(&(found.id, location.to_string(), repo.to_string()))
+        .get_mut(&at.key(&found, repo))
         .ok_or_else(not_found)?
         .policy
         .set(ctx.body, counter, &|n| agents.iter().any(|a| a == n))

@@ -3,6 +3,7 @@
 
 use crate::enums::{self, normalize};
 use crate::error::ApiError;
+use crate::ids::is_lowercase_id;
 use crate::state::Repository;
 use serde_json::{json, Map, Value};
 
@@ -64,13 +65,7 @@ pub const SOURCES: [&str; 7] = [
 /// Validates an id: lowercase letters, digits, hyphens; starts with a
 /// letter; at most 63 characters.
 pub fn validate_repository_id(id: &str) -> Result<(), ApiError> {
-    let ok = (1..=63).contains(&id.len())
-        && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && !id.ends_with('-')
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
+    if is_lowercase_id(id, 1..=63) {
         Ok(())
     } else {
         Err(ApiError::invalid(format!(

@@ -10,7 +10,7 @@ pub use versions::push_version;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::router::Ctx;
-use crate::state::{Project, State};
+use crate::state::{Project, Secret, State};
 use axum::http::Method;
 
 /// Routes `projects/{p}/secrets/...` (`parts` starts at the project).
@@ -74,25 +74,34 @@ fn authorize(
         Some(s) => format!("projects/{project}/secrets/{s}"),
         None => format!("projects/{project}"),
     };
-    let found = state
-        .project(project)
-        .cloned()
-        .ok_or_else(|| ApiError::permission_denied(permission, &resource))?;
-    let policy = secret.and_then(|s| {
-        state
-            .secrets
-            .get(&(found.number.clone(), s.to_string()))
-            .map(|sec| &sec.policy)
-    });
-    auth::require(
-        state.enforce,
-        ctx.caller,
-        &found,
-        policy,
-        permission,
-        &resource,
-    )?;
-    Ok(found)
+    auth::authorize(state, ctx.caller, project, &resource, permission, |found| {
+        let key = (found.number.clone(), secret?.to_string());
+        state.secrets.get(&key).map(|s| &s.policy)
+    })
+}
+
+/// Secret `secret` of the resolved project, or Google's 404 for it.
+fn find_secret<'s>(
+    state: &'s State,
+    found: &Project,
+    secret: &str,
+) -> Result<&'s Secret, ApiError> {
+    state
+        .secrets
+        .get(&(found.number.clone(), secret.to_string()))
+        .ok_or_else(|| secret_not_found(&found.number, secret))
+}
+
+/// Mutable [`find_secret`].
+fn find_secret_mut<'s>(
+    state: &'s mut State,
+    found: &Project,
+    secret: &str,
+) -> Result<&'s mut Secret, ApiError> {
+    state
+        .secrets
+        .get_mut(&(found.number.clone(), secret.to_string()))
+        .ok_or_else(|| secret_not_found(&found.number, secret))
 }
 
 /// The 404 Google answers for a missing secret.

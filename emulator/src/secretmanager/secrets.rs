@@ -1,13 +1,13 @@
 //! Secret metadata methods: create, get, list, patch, delete and the
 //! secret's IAM policy.
 
-use super::{authorize, etag_mismatch, secret_not_found};
+use super::{authorize, etag_mismatch, find_secret, find_secret_mut};
 use crate::auth;
 use crate::clock::now_rfc3339;
 use crate::error::{ApiError, ApiResult};
 use crate::iam::Policy;
 use crate::path::field_mask;
-use crate::router::{paginate, Ctx};
+use crate::router::{page_answer, Ctx};
 use crate::state::{Secret, State};
 use serde_json::{json, Map, Value};
 
@@ -249,17 +249,7 @@ pub fn list(state: &mut State, ctx: &Ctx, project: &str) -> ApiResult {
         .filter(|s| s.project_number == found.number)
         .map(render)
         .collect();
-    let total = items.len();
-    let (page, next) = paginate(ctx, items)?;
-    let mut out = json!({});
-    if !page.is_empty() {
-        out["secrets"] = Value::Array(page);
-        out["totalSize"] = json!(total);
-    }
-    if let Some(token) = next {
-        out["nextPageToken"] = json!(token);
-    }
-    Ok(out)
+    page_answer(ctx, "secrets", items, true)
 }
 
 /// `PATCH v1/projects/{p}/secrets/{s}?updateMask=`.
@@ -279,11 +269,7 @@ pub fn patch(state: &mut State, ctx: &Ctx, project: &str, secret: &str) -> ApiRe
     let fields = writable_fields(ctx.body)?;
     let sent_etag = ctx.body.get("etag").and_then(Value::as_str).unwrap_or("");
     let etag = state.next_resource_etag();
-    let key = (found.number.clone(), secret.to_string());
-    let current = state
-        .secrets
-        .get_mut(&key)
-        .ok_or_else(|| secret_not_found(&found.number, secret))?;
+    let current = find_secret_mut(state, &found, secret)?;
     if !sent_etag.is_empty() && sent_etag != current.etag {
         return Err(etag_mismatch("Secret"));
     }
@@ -339,17 +325,15 @@ pub fn delete(state: &mut State, ctx: &Ctx, project: &str, secret: &str) -> ApiR
         Some(secret),
         "secretmanager.secrets.delete",
     )?;
-    let key = (found.number.clone(), secret.to_string());
-    let current = state
-        .secrets
-        .get(&key)
-        .ok_or_else(|| secret_not_found(&found.number, secret))?;
+    let current = find_secret(state, &found, secret)?;
     if let Some(etag) = ctx.param("etag").filter(|e| !e.is_empty()) {
         if etag != current.etag {
             return Err(etag_mismatch("Secret"));
         }
     }
-    state.secrets.remove(&key);
+    state
+        .secrets
+        .remove(&(found.number.clone(), secret.to_string()));
     Ok(json!({}))
 }
 
@@ -363,12 +347,7 @@ pub fn get_iam_policy(state: &mut State, ctx: &Ctx, project: &str, secret: &str)
         "secretmanager.secrets.getIamPolicy",
     )?;
     let requested = ctx.requested_policy_version()?;
-    state
-        .secrets
-        .get(&(found.number.clone(), secret.to_string()))
-        .ok_or_else(|| secret_not_found(&found.number, secret))?
-        .policy
-        .render(requested)
+    find_secret(state, &found, secret)?.policy.render(requested)
 }
 
 /// `POST v1/projects/{p}/secrets/{s}:setIamPolicy`.
@@ -382,10 +361,7 @@ pub fn set_iam_policy(state: &mut State, ctx: &Ctx, project: &str, secret: &str)
     )?;
     let counter = state.next_counter();
     let agents = state.agent_numbers();
-    let current = state
-        .secrets
-        .get_mut(&(found.number.clone(), secret.to_string()))
-        .ok_or_else(|| secret_not_found(&found.number, secret))?;
+    let current = find_secret_mut(state, &found, secret)?;
     current
         .policy
         .set(ctx.body, counter, &|n| agents.iter().any(|a| a == n))

@@ -2,10 +2,10 @@
 //! the ENABLED / DISABLED / DESTROYED state machine. Payloads never leave
 //! this module except through `:access`.
 
-use super::{authorize, etag_mismatch, secret_not_found};
+use super::{authorize, etag_mismatch, find_secret, find_secret_mut, secret_not_found};
 use crate::clock::now_rfc3339;
 use crate::error::{ApiError, ApiResult};
-use crate::router::{paginate, Ctx};
+use crate::router::{page_answer, Ctx};
 use crate::state::{Secret, State, Version, VersionState};
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -172,10 +172,7 @@ pub fn add(state: &mut State, ctx: &Ctx, project: &str, secret: &str) -> ApiResu
         }
     }
     let etag = state.next_resource_etag();
-    let entry = state
-        .secrets
-        .get_mut(&(found.number.clone(), secret.to_string()))
-        .ok_or_else(|| secret_not_found(&found.number, secret))?;
+    let entry = find_secret_mut(state, &found, secret)?;
     let number = push_version(entry, data, crc.is_some(), VersionState::Enabled, etag);
     let version = find(entry, &number.to_string())?;
     Ok(render(entry, version))
@@ -190,10 +187,7 @@ pub fn get(state: &mut State, ctx: &Ctx, project: &str, secret: &str, version: &
         Some(secret),
         "secretmanager.versions.get",
     )?;
-    let entry = state
-        .secrets
-        .get(&(found.number.clone(), secret.to_string()))
-        .ok_or_else(|| secret_not_found(&found.number, secret))?;
+    let entry = find_secret(state, &found, secret)?;
     Ok(render(entry, find(entry, version)?))
 }
 
@@ -206,10 +200,7 @@ pub fn list(state: &mut State, ctx: &Ctx, project: &str, secret: &str) -> ApiRes
         Some(secret),
         "secretmanager.versions.list",
     )?;
-    let entry = state
-        .secrets
-        .get(&(found.number.clone(), secret.to_string()))
-        .ok_or_else(|| secret_not_found(&found.number, secret))?;
+    let entry = find_secret(state, &found, secret)?;
     let wanted_state = state_filter(ctx.param("filter").unwrap_or(""))?;
     let items: Vec<Value> = entry
         .versions
@@ -218,17 +209,7 @@ pub fn list(state: &mut State, ctx: &Ctx, project: &str, secret: &str) -> ApiRes
         .filter(|v| wanted_state.is_none_or(|s| v.state == s))
         .map(|v| render(entry, v))
         .collect();
-    let total = items.len();
-    let (page, next) = paginate(ctx, items)?;
-    let mut out = json!({});
-    if !page.is_empty() {
-        out["versions"] = Value::Array(page);
-        out["totalSize"] = json!(total);
-    }
-    if let Some(token) = next {
-        out["nextPageToken"] = json!(token);
-    }
-    Ok(out)
+    page_answer(ctx, "versions", items, true)
 }
 
 /// Supports the one filter clients use on versions: `state:ENABLED`.
@@ -266,10 +247,7 @@ pub fn access(
         Some(secret),
         "secretmanager.versions.access",
     )?;
-    let entry = state
-        .secrets
-        .get(&(found.number.clone(), secret.to_string()))
-        .ok_or_else(|| secret_not_found(&found.number, secret))?;
+    let entry = find_secret(state, &found, secret)?;
     let v = find(entry, version)?;
     let name = format!("{}/versions/{}", entry.name(), v.number);
     if v.state != VersionState::Enabled {
@@ -299,10 +277,7 @@ pub fn transition(
     let permission = format!("secretmanager.versions.{op}");
     let found = authorize(state, ctx, project, Some(secret), &permission)?;
     let etag = state.next_resource_etag();
-    let entry = state
-        .secrets
-        .get_mut(&(found.number.clone(), secret.to_string()))
-        .ok_or_else(|| secret_not_found(&found.number, secret))?;
+    let entry = find_secret_mut(state, &found, secret)?;
     let number = find(entry, version)?.number;
     let ttl = entry
         .fields

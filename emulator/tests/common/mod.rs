@@ -87,6 +87,11 @@ impl Emu {
         (status, value)
     }
 
+    /// [`Emu::call_as`] for a GET without body.
+    pub async fn get_as(&self, token: &str, path: &str) -> (u16, Value) {
+        self.call_as(Some(token), "GET", path, None).await
+    }
+
     /// [`Emu::call_as`] with an owner token.
     pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         self.call_as(Some("owner-token"), method, path, body).await

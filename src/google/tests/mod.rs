@@ -26,8 +26,8 @@ fn fast() -> RetryPolicy {
     }
 }
 
-/// A client with every endpoint at `root`.
-fn client(root: &str, user_project: Option<&str>) -> GoogleClient {
+/// A client with every endpoint at `root` and short retry waits.
+pub(crate) fn client(root: &str, user_project: Option<&str>) -> GoogleClient {
     let endpoints = Endpoints {
         secret_manager: root.into(),
         artifact_registry: root.into(),

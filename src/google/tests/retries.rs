@@ -5,7 +5,8 @@ use std::time::Duration;
 use super::server::{reply, Canned, Server};
 use super::{client, op};
 use crate::google::retry::RetryPolicy;
-use crate::google::ApiError;
+use crate::google::secretmanager::Secret;
+use crate::google::{ApiError, GoogleClient};
 
 const SECRET: &str = "projects/p/secrets/s";
 const SECRET_JSON: &str = r#"{"name":"projects/1/secrets/s"}"#;
@@ -135,16 +136,27 @@ async fn connection_refused_is_retried_until_the_deadline() {
     );
 }
 
-#[tokio::test]
-async fn cancellation_stops_a_request_in_flight() {
-    let server = Server::start(vec![Canned::Hang]).await;
-    let c = client(&server.root, None);
-    let operation = op(Duration::from_secs(60));
+/// Runs `get_secret` on `c` under an operation of `timeout`, cancels the
+/// operation once `server` has received the first request, and returns
+/// what the call answered.
+async fn get_secret_cancelled(
+    server: &Server,
+    c: GoogleClient,
+    timeout: Duration,
+) -> Result<Secret, ApiError> {
+    let operation = op(timeout);
     let cancel = operation.cancel.clone();
     let call = tokio::spawn(async move { c.get_secret(&operation, SECRET).await });
     server.wait_for(1).await;
     cancel.cancel();
-    let result = call.await.expect("joined");
+    call.await.expect("joined")
+}
+
+#[tokio::test]
+async fn cancellation_stops_a_request_in_flight() {
+    let server = Server::start(vec![Canned::Hang]).await;
+    let c = client(&server.root, None);
+    let result = get_secret_cancelled(&server, c, Duration::from_secs(60)).await;
     assert!(matches!(result, Err(ApiError::Cancelled)), "{result:?}");
 }
 
@@ -157,12 +169,7 @@ async fn cancellation_stops_a_backoff_wait() {
     };
     let server = Server::start(vec![reply(503, UNAVAILABLE), reply(200, SECRET_JSON)]).await;
     let c = client(&server.root, None).with_retry_policy(slow);
-    let operation = op(Duration::from_secs(1000));
-    let cancel = operation.cancel.clone();
-    let call = tokio::spawn(async move { c.get_secret(&operation, SECRET).await });
-    server.wait_for(1).await;
-    cancel.cancel();
-    let result = call.await.expect("joined");
+    let result = get_secret_cancelled(&server, c, Duration::from_secs(1000)).await;
     // A zero draw of the jitter could retry at once and succeed; the 100 s bound makes that vanishingly rare.
     assert!(matches!(result, Err(ApiError::Cancelled)), "{result:?}");
     assert_eq!(server.received().len(), 1);

@@ -4,15 +4,13 @@
 //! user annotation, that it is or is not the last user.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::google::auth::StaticToken;
-use crate::google::retry::RetryPolicy;
+use crate::google::tests::client;
 use crate::google::tests::server::{reply, Recorded, Server};
-use crate::google::{ClientConfig, Endpoints, GoogleClient, Op};
+use crate::google::{GoogleClient, Op};
 
 use super::ids::SecretRef;
 use super::private::Private;
@@ -24,32 +22,6 @@ use super::steps::{Caches, Env};
 const ME: &str = "projects/123/locations/us/repositories/mine";
 /// Another repository of the same project using the secret.
 const OTHER: &str = "projects/123/locations/us/repositories/other";
-
-/// A client with every endpoint at `root` and short retry waits.
-fn client(root: &str) -> GoogleClient {
-    let endpoints = Endpoints {
-        secret_manager: root.into(),
-        artifact_registry: root.into(),
-        resource_manager: root.into(),
-        service_usage: root.into(),
-        iam_credentials: root.into(),
-    };
-    let config = ClientConfig {
-        endpoints,
-        user_project: None,
-        request_timeout: Duration::from_secs(10),
-        tokens: Arc::new(StaticToken::new("test-token")),
-        user_agent: "pypi-test/1".into(),
-    };
-    let fast = RetryPolicy {
-        initial: Duration::from_millis(5),
-        max: Duration::from_millis(20),
-        multiplier: 2.0,
-    };
-    GoogleClient::new(config)
-        .expect("client")
-        .with_retry_policy(fast)
-}
 
 /// The secret the tests use; a numeric project needs no number lookup.
 fn secret() -> SecretRef {
@@ -109,7 +81,7 @@ async fn a_create_that_loses_the_race_uses_the_secret_and_records_itself() {
         reply(200, &secret_json(&[OTHER, ME], true)),
     ])
     .await;
-    let client = client(&server.root);
+    let client = client(&server.root, None);
     let created = with_env(&client, async |env| {
         env.ensure_secret(&secret(), None, &[], &BTreeMap::new(), ME)
             .await
@@ -145,7 +117,7 @@ async fn a_create_that_loses_the_race_uses_the_secret_and_records_itself() {
 /// A release of a secret this provider created, by a resource with no
 /// bookkeeping of its own (e.g. the loser of a create race).
 async fn release_with(server: &Server) -> Result<(), crate::tfplugin::Diagnostic> {
-    let client = client(&server.root);
+    let client = client(&server.root, None);
     let private = Private::default();
     with_env(&client, async |env| {
         release::release(
