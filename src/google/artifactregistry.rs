@@ -252,21 +252,7 @@ pub(crate) mod tests {
 
     /// A client whose every endpoint is `root` (also used by the list resource's tests).
     pub(crate) fn test_client(root: &str) -> GoogleClient {
-        let endpoints = crate::google::Endpoints {
-            secret_manager: root.into(),
-            artifact_registry: root.into(),
-            resource_manager: root.into(),
-            service_usage: root.into(),
-            iam_credentials: root.into(),
-        };
-        let config = crate::google::ClientConfig {
-            endpoints,
-            user_project: None,
-            request_timeout: std::time::Duration::from_secs(10),
-            tokens: std::sync::Arc::new(crate::google::auth::StaticToken::new("t")),
-            user_agent: "pypi-test/1".into(),
-        };
-        GoogleClient::new(config).expect("client")
+        crate::google::tests::client(root, None)
     }
 
     #[tokio::test]

@@ -392,6 +392,22 @@ impl GoogleClient {
         )
         .await
     }
+    /// Read-modify-write of a secret's policy (see [`super::iam::read_modify_write`]):
+    /// `modify` returns false when nothing needs changing; stale etags are retried.
+    pub async fn modify_secret_iam_policy(
+        &self,
+        op: &Op,
+        secret: &str,
+        modify: impl Fn(&mut Policy) -> bool,
+    ) -> Result<Policy, ApiError> {
+        super::iam::read_modify_write(
+            op,
+            || self.get_secret_iam_policy(op, secret),
+            |p| async move { self.set_secret_iam_policy(op, secret, &p).await },
+            modify,
+        )
+        .await
+    }
     /// `:testIamPermissions` on a secret; returns the held subset.
     pub async fn test_secret_permissions(
         &self,

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use crate::google::artifactregistry::{Repository, UsernamePasswordCredentials};
-use crate::google::iam;
 use crate::google::secretmanager::Secret;
 use crate::google::{ApiError, GoogleClient, Op};
 use crate::tfplugin::Diagnostic;
@@ -260,49 +259,34 @@ impl Env<'_> {
     /// Grants `member` the accessor role on the secret; answers whether it was added.
     pub async fn add_binding(&self, secret: &SecretRef, member: &str) -> Result<bool, Diagnostic> {
         let name = secret.name();
-        let name_ref = name.as_str();
         let added = std::sync::atomic::AtomicBool::new(false);
-        iam::read_modify_write(
-            &self.op,
-            || self.client.get_secret_iam_policy(&self.op, name_ref),
-            |p| async move {
-                self.client
-                    .set_secret_iam_policy(&self.op, name_ref, &p)
-                    .await
-            },
-            |p| {
+        self.client
+            .modify_secret_iam_policy(&self.op, &name, |p| {
                 let changed = p.add_member(ids::ACCESSOR_ROLE, member);
                 added.store(changed, std::sync::atomic::Ordering::SeqCst);
                 changed
-            },
-        )
-        .await
-        .map_err(|e| {
-            api_error(
-                Step::SecretPolicy,
-                "grant the service agent roles/secretmanager.secretAccessor",
-                &name,
-                &e,
-            )
-        })?;
+            })
+            .await
+            .map_err(|e| {
+                api_error(
+                    Step::SecretPolicy,
+                    "grant the service agent roles/secretmanager.secretAccessor",
+                    &name,
+                    &e,
+                )
+            })?;
         Ok(added.load(std::sync::atomic::Ordering::SeqCst))
     }
 
     /// Removes `member` from the accessor role; a missing secret is success.
     pub async fn remove_binding(&self, secret: &SecretRef, member: &str) -> Result<(), Diagnostic> {
         let name = secret.name();
-        let name_ref = name.as_str();
-        let result = iam::read_modify_write(
-            &self.op,
-            || self.client.get_secret_iam_policy(&self.op, name_ref),
-            |p| async move {
-                self.client
-                    .set_secret_iam_policy(&self.op, name_ref, &p)
-                    .await
-            },
-            |p| p.remove_member(ids::ACCESSOR_ROLE, member),
-        )
-        .await;
+        let result = self
+            .client
+            .modify_secret_iam_policy(&self.op, &name, |p| {
+                p.remove_member(ids::ACCESSOR_ROLE, member)
+            })
+            .await;
         match result {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() => Ok(()),
