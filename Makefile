@@ -17,7 +17,7 @@ PROVIDER_BIN := target/$(PROFILE_DIR)/terraform-provider-pypi
 MIRROR_DIR ?= $(HOME)/.terraform.d/plugins
 PYTHON := .tools/venv/bin/python
 
-.PHONY: help tools build test test-rust test-conformance test-demo fmt-check clippy demo docs install release clean
+.PHONY: help tools build test test-rust test-conformance test-demo fmt-check clippy demo bench docs install release clean
 
 help: ## List the targets.
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,6 +56,9 @@ clippy: ## Lints, warnings are errors.
 
 demo: ## The quickstart against the local emulator, step by step.
 	@bash tools/demo.sh
+
+bench: tools ## Speed and memory as ratios from one run (not in `make test`); see BENCHMARKS.md.
+	@bash tools/bench.sh
 
 docs: ## Regenerate docs/ from the provider schema and examples/.
 	$(CARGO) run --quiet --bin gen-docs
