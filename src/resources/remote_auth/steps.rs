@@ -6,16 +6,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use crate::google::artifactregistry::{Repository, UsernamePasswordCredentials};
+use crate::google::retry::{self, RetryPolicy};
 use crate::google::secretmanager::Secret;
-use crate::google::{ApiError, GoogleClient, Op};
+use crate::google::{GoogleClient, Op};
 use crate::tfplugin::Diagnostic;
 
 use super::errors::{api_error, Step};
 use super::ids::{self, SecretRef};
 use super::sharing;
-
-/// How many times an annotation update re-reads the secret after losing a race.
-const ANNOTATION_ATTEMPTS: usize = 8;
 
 /// Caches that live as long as the provider instance.
 #[derive(Debug, Default)]
@@ -25,6 +23,10 @@ pub struct Caches {
     /// Preflight: tested resource → the permissions the caller holds there,
     /// filled once even when several resources plan at the same time.
     pub preflight: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Vec<String>>>>>,
+    /// Secret name → lock held while this process rewrites its annotations:
+    /// many resources of one apply share a secret, and letting them race on
+    /// the etag only burns retries.
+    pub annotation_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// What every step needs: the client, the deadline/cancellation, the caches.
@@ -153,8 +155,17 @@ impl Env<'_> {
         F: Fn(&mut BTreeMap<String, String>) -> bool,
     {
         let name = secret.name();
-        let mut last: Option<ApiError> = None;
-        for _ in 0..ANNOTATION_ATTEMPTS {
+        let gate = Arc::clone(
+            lock(&self.caches.annotation_locks)
+                .entry(name.clone())
+                .or_default(),
+        );
+        let _serialized = gate.lock().await;
+        // Other processes (another Terraform run, a person) can still win the
+        // etag race: re-read with jittered backoff until the deadline.
+        let backoff = RetryPolicy::default();
+        let mut conflicts: u32 = 0;
+        loop {
             let mut current = match self.client.get_secret(&self.op, &name).await {
                 Ok(s) => s,
                 Err(e) if e.is_not_found() => return Ok(()),
@@ -181,7 +192,30 @@ impl Env<'_> {
                         || e.is_failed_precondition()
                         || e.status() == Some("ALREADY_EXISTS") =>
                 {
-                    last = Some(e)
+                    let wait = backoff.delay(conflicts);
+                    conflicts = conflicts.saturating_add(1);
+                    if !retry::fits_before_deadline(&self.op, wait) {
+                        return Err(api_error(
+                            Step::Secret,
+                            "record this repository on the secret's annotations (concurrent changes kept winning until the timeout)",
+                            &name,
+                            &e,
+                        ));
+                    }
+                    tracing::debug!(
+                        conflicts,
+                        "secret annotations changed concurrently; reading them again"
+                    );
+                    retry::sleep_unless_cancelled(&self.op, wait)
+                        .await
+                        .map_err(|e| {
+                            api_error(
+                                Step::Secret,
+                                "record this repository on the secret's annotations",
+                                &name,
+                                &e,
+                            )
+                        })?;
                 }
                 Err(e) => {
                     return Err(api_error(
@@ -193,13 +227,6 @@ impl Env<'_> {
                 }
             }
         }
-        let e = last.unwrap_or(ApiError::Cancelled);
-        Err(api_error(
-            Step::Secret,
-            "record this repository on the secret's annotations (concurrent changes kept winning)",
-            &name,
-            &e,
-        ))
     }
 
     /// Adds a version holding `token`; answers its name in project-ID form.
