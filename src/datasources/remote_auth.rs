@@ -40,18 +40,8 @@ pub struct Config {
 impl Config {
     /// Decodes the configuration (anything but an object reads as all-null).
     fn from_value(v: &Value) -> Result<Config, Diagnostic> {
-        if !matches!(v, Value::Object(_)) {
-            return Ok(Config::default());
-        }
-        typed::from_value(v).map_err(|e| {
-            Diagnostic::error(
-                "Unexpected configuration",
-                format!(
-                    "attribute {} has an unexpected type. This is a bug in the provider.",
-                    e.path
-                ),
-            )
-        })
+        typed::from_object_or_default(v)
+            .map_err(|e| e.into_bug_diagnostic("Unexpected configuration"))
     }
 }
 

@@ -48,18 +48,8 @@ pub struct ListConfig {
 impl ListConfig {
     /// Decodes the config (anything but an object reads as all-null).
     fn from_value(v: &Value) -> Result<ListConfig, Diagnostic> {
-        if !matches!(v, Value::Object(_)) {
-            return Ok(ListConfig::default());
-        }
-        typed::from_value(v).map_err(|e| {
-            Diagnostic::error(
-                "Unexpected list configuration",
-                format!(
-                    "attribute {} has an unexpected type. This is a bug in the provider.",
-                    e.path
-                ),
-            )
-        })
+        typed::from_object_or_default(v)
+            .map_err(|e| e.into_bug_diagnostic("Unexpected list configuration"))
     }
 }
 

@@ -158,6 +158,31 @@ pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, TypedError> {
     super::typed_serde::from_value(value)
 }
 
+/// Decodes an object into `T`; null (the absent config of a destroy) or any
+/// other non-object reads as `T::default()`, i.e. every attribute null.
+pub fn from_object_or_default<T: DeserializeOwned + Default>(
+    value: &Value,
+) -> Result<T, TypedError> {
+    match value {
+        Value::Object(_) => from_value(value),
+        _ => Ok(T::default()),
+    }
+}
+
+impl TypedError {
+    /// The error as a diagnostic: Terraform checked the types against the
+    /// schema already, so a mismatch here is a provider bug.
+    pub fn into_bug_diagnostic(self, summary: &str) -> super::diag::Diagnostic {
+        super::diag::Diagnostic::error(
+            summary,
+            format!(
+                "attribute {} has an unexpected type. This is a bug in the provider.",
+                self.path
+            ),
+        )
+    }
+}
+
 /// Encodes `T` into a `Value`. Sequences become lists and maps/structs become
 /// maps/objects; the codec re-encodes them by schema type, so a list becomes a
 /// set where the schema says set.

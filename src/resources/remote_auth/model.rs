@@ -87,10 +87,7 @@ impl Model {
     /// Decodes a configuration, plan or state object (null, or anything
     /// that is not an object, gives all-null).
     pub fn from_value(v: &Value) -> Result<Model, ModelError> {
-        if !matches!(v, Value::Object(_)) {
-            return Ok(Model::default());
-        }
-        typed::from_value(v).map_err(|e| ModelError(e.path))
+        typed::from_object_or_default(v).map_err(|e| ModelError(e.path))
     }
 
     /// The configured timeout text for `pick` (create/update/delete).
