@@ -3,6 +3,7 @@
 //! on error, with the bookkeeping in private state, so the next apply or
 //! destroy finishes or cleans up.
 
+use crate::google::secretmanager::Secret;
 use crate::tfplugin::provider::ApplyResponse;
 use crate::tfplugin::{Diagnostic, Value};
 
@@ -77,6 +78,25 @@ fn resolved(m: &Model, provider_project: Option<&str>) -> Result<Resolved, Diagn
     })
 }
 
+/// Creates the secret with the planned replication and labels unless it
+/// `existing`; answers whether this call created it.
+async fn ensure_planned_secret(
+    env: &Env<'_>,
+    plan_m: &Model,
+    secret: &SecretRef,
+    existing: Option<Secret>,
+    me: &str,
+) -> Result<bool, Diagnostic> {
+    let replicas = plan_m
+        .secret_replica_locations
+        .known()
+        .cloned()
+        .unwrap_or_default();
+    let labels = plan_m.secret_labels.known().cloned().unwrap_or_default();
+    env.ensure_secret(secret, existing, &replicas, &labels, me)
+        .await
+}
+
 /// Create.
 pub async fn create(
     env: &Env<'_>,
@@ -130,15 +150,7 @@ async fn create_steps(
     let number = number?;
     p.number = Some(number.clone());
     let existing = existing?;
-    let replicas = plan_m
-        .secret_replica_locations
-        .known()
-        .cloned()
-        .unwrap_or_default();
-    let labels = plan_m.secret_labels.known().cloned().unwrap_or_default();
-    private.created_secret = env
-        .ensure_secret(&r.secret, existing, &replicas, &labels, &me)
-        .await?;
+    private.created_secret = ensure_planned_secret(env, plan_m, &r.secret, existing, &me).await?;
 
     let create_agent = plan_m.create_service_agent.known().copied().unwrap_or(true);
     let (version, agent) = tokio::join!(
@@ -290,15 +302,7 @@ async fn update_steps(
     let first_apply_after_import = private.secret.is_none();
     if drift.contains(&Drift::SecretMissing) || first_apply_after_import {
         let existing = env.get_secret(&new.secret).await?;
-        let replicas = plan_m
-            .secret_replica_locations
-            .known()
-            .cloned()
-            .unwrap_or_default();
-        let labels = plan_m.secret_labels.known().cloned().unwrap_or_default();
-        let created = env
-            .ensure_secret(&new.secret, existing, &replicas, &labels, &me)
-            .await?;
+        let created = ensure_planned_secret(env, plan_m, &new.secret, existing, &me).await?;
         if created {
             *private = Private {
                 secret: Some(new.secret.name()),
@@ -399,15 +403,7 @@ async fn move_secret(
     let token = config_m.configured_token().ok_or_else(missing_token)?;
     let create_agent = plan_m.create_service_agent.known().copied().unwrap_or(true);
     let existing = env.get_secret(&new.secret).await?;
-    let replicas = plan_m
-        .secret_replica_locations
-        .known()
-        .cloned()
-        .unwrap_or_default();
-    let labels = plan_m.secret_labels.known().cloned().unwrap_or_default();
-    let created = env
-        .ensure_secret(&new.secret, existing, &replicas, &labels, &me)
-        .await?;
+    let created = ensure_planned_secret(env, plan_m, &new.secret, existing, &me).await?;
     let old_private = std::mem::replace(
         private,
         Private {
