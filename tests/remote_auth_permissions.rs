@@ -276,3 +276,30 @@ fn forbidden_secret_policy_names_secret_manager_admin() {
         "destroy deletes the secret the failed create made"
     );
 }
+
+/// Exactly the roles Google's guide names (Artifact Registry Administrator
+/// and Secret Manager Admin) are enough when the project already has its
+/// service agent: the provider does not call Service Usage, whose
+/// `serviceusage.services.use` neither role grants.
+#[test]
+fn the_roles_from_googles_guide_are_enough() {
+    let emu = Emulator::start_with_seed(
+        &seed_with_caller(
+            CALLER,
+            &["roles/artifactregistry.admin", "roles/secretmanager.admin"],
+            &["pypi-remote"],
+        ),
+        &[],
+    );
+    let wd = Workdir::new(&support::primary_terraform());
+    write_main(&wd, &hcl(&emu, "pypi-token"));
+    let since = emu.requests().len();
+    apply(&wd);
+    Target::new(&emu, "pypi-remote", "pypi-token").assert_configured(TOKEN, "__token__");
+    assert!(
+        requests_matching(&emu, since, ":generateServiceIdentity").is_empty(),
+        "an existing service agent is not generated again"
+    );
+    assert_plan_clean(&wd, "after a create with the guide's roles");
+    destroy(&wd);
+}

@@ -153,18 +153,22 @@ async fn create_steps(
     private.created_secret = ensure_planned_secret(env, plan_m, &r.secret, existing, &me).await?;
 
     let create_agent = plan_m.create_service_agent.known().copied().unwrap_or(true);
-    let (version, agent) = tokio::join!(
-        env.add_version(&r.secret, token),
-        env.service_agent(&r.repo.project, &number, create_agent)
-    );
+    let version = env.add_version(&r.secret, token).await;
     if let Ok(v) = &version {
         private.record_version(v);
     }
     let version = version?;
-    let agent = agent?;
-    p.agent = Some(agent.clone());
+    p.agent = Some(ids::service_agent_email(&number));
 
-    ensure_binding(env, &r.secret, &agent, &number, private).await?;
+    ensure_binding(
+        env,
+        &r.secret,
+        &r.repo.project,
+        &number,
+        create_agent,
+        private,
+    )
+    .await?;
     let username = username_of(plan_m);
     env.set_credentials(&me, &username, &version).await?;
     private.version = Some(version.clone());
@@ -172,16 +176,22 @@ async fn create_steps(
     Ok(())
 }
 
-/// Grants the accessor binding and, when this call added it, records that on the secret.
+/// Grants the service agent the accessor binding (generating the agent when
+/// it does not exist and `create_agent`) and, when this call added the
+/// binding, records that on the secret.
 async fn ensure_binding(
     env: &Env<'_>,
     secret: &SecretRef,
-    agent: &str,
+    project: &str,
     number: &str,
+    create_agent: bool,
     private: &mut Private,
 ) -> Result<(), Diagnostic> {
-    let member = ids::service_agent_member(agent);
-    if env.add_binding(secret, &member).await? {
+    let (agent, added) = env
+        .bind_service_agent(secret, project, number, create_agent)
+        .await?;
+    let member = ids::service_agent_member(&agent);
+    if added {
         private.added_binding = true;
         let key = sharing::bound_key(number);
         env.update_annotations(secret, |a| {
@@ -325,14 +335,7 @@ async fn update_steps(
             }
         }
     }
-    let agent = match &p.agent {
-        Some(a) if !fresh_secret => a.clone(),
-        _ => {
-            env.service_agent(&new.repo.project, &number, create_agent)
-                .await?
-        }
-    };
-    p.agent = Some(agent.clone());
+    p.agent = Some(ids::service_agent_email(&number));
     if need_version {
         let t = token.ok_or_else(missing_token)?;
         let v = env.add_version(&new.secret, t).await?;
@@ -340,7 +343,15 @@ async fn update_steps(
         p.version = Some(v);
     }
     if fresh_secret || drift.contains(&Drift::BindingMissing) || first_apply_after_import {
-        ensure_binding(env, &new.secret, &agent, &number, private).await?;
+        ensure_binding(
+            env,
+            &new.secret,
+            &new.repo.project,
+            &number,
+            create_agent,
+            private,
+        )
+        .await?;
     }
     let version = p.version.clone().ok_or_else(missing_token)?;
     let username_changed = prior.username != plan_m.username;
@@ -412,21 +423,22 @@ async fn move_secret(
             ..Private::default()
         },
     );
-    let (version, agent) = tokio::join!(env.add_version(&new.secret, token), async {
-        match &p.agent {
-            Some(a) => Ok(a.clone()),
-            None => {
-                env.service_agent(&new.repo.project, number, create_agent)
-                    .await
-            }
-        }
-    });
+    let version = env.add_version(&new.secret, token).await;
     if let Ok(v) = &version {
         private.record_version(v);
     }
-    let (version, agent) = (version?, agent?);
+    let version = version?;
+    let agent = ids::service_agent_email(number);
     p.agent = Some(agent.clone());
-    ensure_binding(env, &new.secret, &agent, number, private).await?;
+    ensure_binding(
+        env,
+        &new.secret,
+        &new.repo.project,
+        number,
+        create_agent,
+        private,
+    )
+    .await?;
     env.set_credentials(&me, &username_of(plan_m), &version)
         .await?;
     private.version = Some(version.clone());

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use crate::google::artifactregistry::{Repository, UsernamePasswordCredentials};
 use crate::google::retry::{self, RetryPolicy};
 use crate::google::secretmanager::Secret;
-use crate::google::{GoogleClient, Op};
+use crate::google::{ApiError, GoogleClient, Op};
 use crate::tfplugin::Diagnostic;
 
 use super::errors::{api_error, Step};
@@ -260,15 +260,29 @@ impl Env<'_> {
         Ok(secret.version_name(&number))
     }
 
-    /// The service agent's email; generated first when `create` is set.
-    pub async fn service_agent(
+    /// Grants the Artifact Registry service agent of `project_number` the
+    /// accessor role on the secret; answers the agent's email and whether
+    /// this call added the binding.
+    ///
+    /// The agent is generated only when IAM answers that it does not exist
+    /// (and `create` is set): generating needs `serviceusage.services.use`,
+    /// which the roles Google's guide names do not grant, so callers with
+    /// exactly those roles work whenever the project already has its agent.
+    pub async fn bind_service_agent(
         &self,
+        secret: &SecretRef,
         project: &str,
         project_number: &str,
         create: bool,
-    ) -> Result<String, Diagnostic> {
-        if !create {
-            return Ok(ids::service_agent_email(project_number));
+    ) -> Result<(String, bool), Diagnostic> {
+        let agent = ids::service_agent_email(project_number);
+        let member = ids::service_agent_member(&agent);
+        let first = self.try_add_binding(secret, &member).await;
+        let missing = matches!(&first, Err(e) if create && is_missing_agent(e));
+        if !missing {
+            return first
+                .map(|added| (agent, added))
+                .map_err(|e| self.binding_error(secret, &e));
         }
         self.client
             .generate_artifact_registry_service_identity(&self.op, project)
@@ -280,29 +294,56 @@ impl Env<'_> {
                     &format!("projects/{project}"),
                     &e,
                 )
-            })
+            })?;
+        // A new agent can take a moment to become visible to IAM.
+        let backoff = RetryPolicy::default();
+        let mut attempt: u32 = 0;
+        loop {
+            match self.try_add_binding(secret, &member).await {
+                Ok(added) => return Ok((agent, added)),
+                Err(e) if is_missing_agent(&e) => {
+                    let wait = backoff.delay(attempt);
+                    attempt = attempt.saturating_add(1);
+                    if !retry::fits_before_deadline(&self.op, wait) {
+                        return Err(self.binding_error(secret, &e));
+                    }
+                    retry::sleep_unless_cancelled(&self.op, wait)
+                        .await
+                        .map_err(|e| self.binding_error(secret, &e))?;
+                }
+                Err(e) => return Err(self.binding_error(secret, &e)),
+            }
+        }
     }
 
     /// Grants `member` the accessor role on the secret; answers whether it was added.
     pub async fn add_binding(&self, secret: &SecretRef, member: &str) -> Result<bool, Diagnostic> {
-        let name = secret.name();
+        self.try_add_binding(secret, member)
+            .await
+            .map_err(|e| self.binding_error(secret, &e))
+    }
+
+    /// [`Env::add_binding`] with the API error kept, so callers can react to it.
+    async fn try_add_binding(&self, secret: &SecretRef, member: &str) -> Result<bool, ApiError> {
         let added = std::sync::atomic::AtomicBool::new(false);
         self.client
-            .modify_secret_iam_policy(&self.op, &name, |p| {
+            .modify_secret_iam_policy(&self.op, &secret.name(), |p| {
                 let changed = p.add_member(ids::ACCESSOR_ROLE, member);
                 added.store(changed, std::sync::atomic::Ordering::SeqCst);
                 changed
             })
-            .await
-            .map_err(|e| {
-                api_error(
-                    Step::SecretPolicy,
-                    "grant the service agent roles/secretmanager.secretAccessor",
-                    &name,
-                    &e,
-                )
-            })?;
+            .await?;
         Ok(added.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    /// The diagnostic for a failed grant of the accessor role.
+    fn binding_error(&self, secret: &SecretRef, e: &ApiError) -> Diagnostic {
+        api_error(
+            Step::SecretPolicy,
+            "grant the service agent roles/secretmanager.secretAccessor",
+            &secret.name(),
+            e,
+        )
     }
 
     /// Removes `member` from the accessor role; a missing secret is success.
@@ -443,4 +484,15 @@ impl Env<'_> {
 /// Locks a cache, recovering from a poisoned lock (a cache is always valid).
 pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// IAM's answer when a member names a service account that does not exist
+/// (a project whose Artifact Registry service agent was never generated).
+fn is_missing_agent(e: &ApiError) -> bool {
+    match e {
+        ApiError::Status {
+            status, message, ..
+        } => status == "INVALID_ARGUMENT" && message.contains("does not exist"),
+        _ => false,
+    }
 }
