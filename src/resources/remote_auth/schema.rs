@@ -87,7 +87,7 @@ pub fn schema() -> Schema {
                 attr("username", Type::String, Presence::OptionalComputed, "Username sent to the upstream. Default `__token__`, as PyPI API tokens require."),
                 attr("previous_version_policy", Type::String, Presence::OptionalComputed, "What becomes of the secret version a rotation superseded, when this resource created it: `DISABLE` (default), `DESTROY` or `KEEP`."),
                 attr("deletion_policy", Type::String, Presence::OptionalComputed, "On destroy: `DELETE` (default) clears the repository's credentials and removes what this resource created; `ABANDON` leaves everything in place and only forgets it."),
-                attr("create_service_agent", Type::Bool, Presence::OptionalComputed, "Generate the Artifact Registry service agent of the repository's project when it does not exist yet. Default `true`."),
+                attr("create_service_agent", Type::Bool, Presence::OptionalComputed, "Generate the Artifact Registry service agent of the repository's project when it does not exist yet (IAM reports it missing). Generating needs `serviceusage.services.use` (e.g. Service Usage Consumer), which the roles of Google's guide do not grant; a project that already has its agent never needs it. Default `true`."),
                 attr("secret_version", Type::String, Presence::Computed, "Full name of the secret version the repository uses, `projects/PROJECT/secrets/SECRET/versions/N`."),
                 attr("service_agent", Type::String, Presence::Computed, "Email of the Artifact Registry service agent granted access to the secret."),
                 attr("project_number", Type::String, Presence::Computed, "Number of the repository's project."),
