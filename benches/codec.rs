@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use terraform_provider_pypi::resources::remote_auth::schema::schema;
+use terraform_provider_pypi::remote_auth::schema::schema;
 use terraform_provider_pypi::tfplugin::codec::{
     decode_json, decode_msgpack, encode_json, encode_msgpack, CodecError,
 };

@@ -12,21 +12,25 @@
 //! - [`google`]: REST clients for Secret Manager, Artifact Registry,
 //!   Resource Manager, Service Usage and IAM Credentials, with auth and the
 //!   retry policy. Knows nothing of Terraform.
-//! - [`provider`]: the `pypi` provider: its configuration schema and how
-//!   configuration becomes a [`google::GoogleClient`].
-//! - [`resources`]: the `pypi_remote_auth` resource, reading top to bottom
-//!   schema → validate/plan → apply → read → import.
-//! - [`datasources`]: the `pypi_remote_auth` data source, reading how a
-//!   repository authenticates to PyPI (never the token).
-//! - [`list`]: the `pypi_remote_auth` list resource for `terraform query`
-//!   (Terraform 1.14+), finding credentials to import.
+//! - [`provider`]: the provider block: its configuration schema and how
+//!   configuration becomes a [`google::GoogleClient`], handed to the types
+//!   through a [`provider::handle::ProviderHandle`].
+//! - [`remote_auth`]: the `pypi_remote_auth` resource, data source and list
+//!   resource, reading top to bottom schema → validate/plan → apply → read →
+//!   import.
+//! - [`registry`]: the `pypi` provider as Terraform sees it, on top: the
+//!   provider block plus the types it serves.
 //! - [`docgen`]: generates the Registry docs in `docs/` from the schema (`gen-docs`).
 //! - `src/main.rs`: the thin binary.
+//!
+//! Imports point down only: `registry` → `remote_auth` → `provider` →
+//! `google`, `tfplugin`; `google` and `tfplugin` never import each other.
 
-pub mod datasources;
 pub mod docgen;
 pub mod google;
-pub mod list;
 pub mod provider;
-pub mod resources;
+pub mod registry;
+pub mod remote_auth;
 pub mod tfplugin;
+
+pub use registry::PypiProvider;

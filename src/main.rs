@@ -1,5 +1,5 @@
 //! The provider binary: everything lives in the library.
 
 fn main() -> std::process::ExitCode {
-    terraform_provider_pypi::provider::main()
+    terraform_provider_pypi::registry::main()
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use terraform_provider_pypi::docgen::{self, ProviderInfo};
-use terraform_provider_pypi::provider::PypiProvider;
+use terraform_provider_pypi::PypiProvider;
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

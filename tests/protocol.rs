@@ -442,6 +442,23 @@ async fn write_only_values_are_nulled_in_every_returned_state() {
         .expect("apply")
         .into_inner();
     assert_eq!(decode_state(apply.new_state), want);
+    assert_eq!(
+        apply.private,
+        b"created".to_vec(),
+        "null prior state: create"
+    );
+    let update = client
+        .apply_resource_change(pb::apply_resource_change::Request {
+            type_name: "fake_thing".into(),
+            prior_state: dv(),
+            planned_state: dv(),
+            config: dv(),
+            ..Default::default()
+        })
+        .await
+        .expect("update")
+        .into_inner();
+    assert_eq!(update.private, b"updated".to_vec(), "both states: update");
 
     let import = client
         .import_resource_state(pb::import_resource_state::Request {
@@ -492,6 +509,77 @@ async fn failed_import_returns_no_resources() {
         .into_inner();
     assert!(import.imported_resources.is_empty());
     assert_eq!(errors(&import.diagnostics), vec!["not found".to_string()]);
+    server.stop.cancel();
+}
+
+#[tokio::test]
+async fn destroys_are_planned_by_the_framework_and_applied_through_delete() {
+    let server = start(None).await;
+    let mut client = plain_client(server.addr).await;
+    let ty = thing_schema().block.object_type();
+    let state = codec::encode_msgpack(&state_with_token(), &ty).expect("encode");
+    let dv = |v: Vec<u8>| {
+        Some(pb::DynamicValue {
+            msgpack: v,
+            json: Vec::new(),
+        })
+    };
+    let null = codec::encode_msgpack(&Value::Null, &ty).expect("encode null");
+
+    let plan = client
+        .plan_resource_change(pb::plan_resource_change::Request {
+            type_name: "fake_thing".into(),
+            prior_state: dv(state.clone()),
+            proposed_new_state: dv(null.clone()),
+            config: dv(null.clone()),
+            prior_private: b"memory".to_vec(),
+            ..Default::default()
+        })
+        .await
+        .expect("plan")
+        .into_inner();
+    assert_eq!(decode_state(plan.planned_state), Value::Null);
+    assert_eq!(plan.planned_private, b"memory".to_vec());
+
+    let destroy = |private: &[u8]| pb::apply_resource_change::Request {
+        type_name: "fake_thing".into(),
+        prior_state: dv(state.clone()),
+        planned_state: dv(null.clone()),
+        config: dv(null.clone()),
+        planned_private: private.to_vec(),
+        ..Default::default()
+    };
+    let done = client
+        .apply_resource_change(destroy(b"memory"))
+        .await
+        .expect("apply")
+        .into_inner();
+    assert!(
+        errors(&done.diagnostics).is_empty(),
+        "{:?}",
+        done.diagnostics
+    );
+    assert_eq!(decode_state(done.new_state), Value::Null);
+
+    let refused = client
+        .apply_resource_change(destroy(b"refuse-delete"))
+        .await
+        .expect("apply")
+        .into_inner();
+    assert_eq!(
+        errors(&refused.diagnostics),
+        vec!["delete refused".to_string()]
+    );
+    let mut kept = state_with_token();
+    if let Value::Object(m) = &mut kept {
+        m.insert("token".into(), Value::Null);
+    }
+    assert_eq!(
+        decode_state(refused.new_state),
+        kept,
+        "a failed destroy keeps the object"
+    );
+    assert_eq!(refused.private, b"kept".to_vec());
     server.stop.cancel();
 }
 

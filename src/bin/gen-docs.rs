@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use terraform_provider_pypi::docgen::{self, ProviderInfo};
-use terraform_provider_pypi::provider::PypiProvider;
+use terraform_provider_pypi::PypiProvider;
 
 fn main() -> ExitCode {
     let mut examples = PathBuf::from("examples");

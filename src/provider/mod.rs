@@ -1,6 +1,9 @@
-//! The `pypi` provider: configuration schema, environment fallbacks, and the
-//! configured Google client shared by its resources.
+//! The `pypi` provider's configuration: the provider block's schema,
+//! environment fallbacks, and the configured Google client its types share.
+//! It knows the Google clients and the protocol framework, never the types
+//! it serves (`crate::registry` puts the two together).
 //!
+//! - [`handle`]: the [`handle::ProviderHandle`] every type holds, filled by ConfigureProvider.
 //! - [`schema`]: the provider block, with the Google provider's names.
 //! - [`config`]: typed settings, environment fallbacks, offline validation.
 //! - [`client`]: settings → credentials → [`GoogleClient`].
@@ -8,84 +11,42 @@
 pub mod client;
 pub mod config;
 pub mod duration;
+pub mod handle;
 pub mod schema;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-use async_trait::async_trait;
-
-use crate::google::GoogleClient;
 use crate::tfplugin::provider::ConfigureRequest;
-use crate::tfplugin::{
-    CallContext, DataSource, Diagnostic, Diagnostics, ListResource, Provider, Resource, Schema,
-    Value,
-};
+use crate::tfplugin::{Diagnostics, Schema, Value};
 
 use self::config::{Env, ProviderConfig};
+use self::handle::{Configured, ProviderHandle};
 
-/// What ConfigureProvider produced, shared by every resource of one provider instance.
-pub struct Configured {
-    /// Client for every Google API call.
-    pub client: GoogleClient,
-    /// The provider's `project` (after environment fallbacks), if any.
-    pub project: Option<String>,
-    /// False when the configuration held values unknown at plan time: resources then skip remote checks.
-    pub complete: bool,
-}
-
-/// A handle that resources hold from construction; filled by ConfigureProvider.
-#[derive(Clone, Default)]
-pub struct ProviderHandle(Arc<RwLock<Option<Arc<Configured>>>>);
-
-impl ProviderHandle {
-    /// The configured state, or an error diagnostic when ConfigureProvider has not run.
-    pub fn get(&self) -> Result<Arc<Configured>, Diagnostic> {
-        let guard = self
-            .0
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        guard.clone().ok_or_else(|| {
-            Diagnostic::error(
-                "Provider not configured",
-                "The pypi provider was used before Terraform configured it. This is a bug in the provider or in Terraform.",
-            )
-        })
-    }
-    /// Stores the configured state.
-    pub fn set(&self, configured: Configured) {
-        let mut guard = self
-            .0
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *guard = Some(Arc::new(configured));
-    }
-}
-
-/// The `pypi` provider.
-pub struct PypiProvider {
+/// The `pypi` provider block: its schema, offline validation and
+/// ConfigureProvider, which fills the [`ProviderHandle`] the types share.
+pub struct ProviderBlock {
     /// Filled by ConfigureProvider, read by every resource.
     handle: ProviderHandle,
     /// Environment lookup (the process environment outside tests).
     env: Arc<Env>,
 }
 
-impl Default for PypiProvider {
-    fn default() -> PypiProvider {
-        PypiProvider::new()
+impl Default for ProviderBlock {
+    fn default() -> ProviderBlock {
+        ProviderBlock::new()
     }
 }
 
-impl PypiProvider {
+impl ProviderBlock {
     /// The provider reading the process environment.
-    pub fn new() -> PypiProvider {
-        PypiProvider::with_env(Arc::new(|name: &str| std::env::var(name).ok()))
+    pub fn new() -> ProviderBlock {
+        ProviderBlock::with_env(Arc::new(|name: &str| std::env::var(name).ok()))
     }
     /// The provider reading its environment through `env` (tests).
-    pub fn with_env(env: Arc<Env>) -> PypiProvider {
-        PypiProvider {
+    pub fn with_env(env: Arc<Env>) -> ProviderBlock {
+        ProviderBlock {
             handle: ProviderHandle::default(),
             env,
         }
@@ -96,17 +57,19 @@ impl PypiProvider {
     }
 }
 
-#[async_trait]
-impl Provider for PypiProvider {
-    fn schema(&self) -> Schema {
+impl ProviderBlock {
+    /// The provider block's schema.
+    pub fn schema(&self) -> Schema {
         schema::provider_schema()
     }
 
-    async fn validate(&self, _ctx: &CallContext, config: Value) -> Diagnostics {
-        ProviderConfig::from_value(&config, &*self.env).validate(&*self.env)
+    /// Validates the provider block (no remote calls; unknowns possible).
+    pub fn validate(&self, config: &Value) -> Diagnostics {
+        ProviderConfig::from_value(config, &*self.env).validate(&*self.env)
     }
 
-    async fn configure(&self, _ctx: &CallContext, req: ConfigureRequest) -> Diagnostics {
+    /// ConfigureProvider: builds the Google client and fills the handle.
+    pub fn configure(&self, req: &ConfigureRequest) -> Diagnostics {
         let settings = ProviderConfig::from_value(&req.config, &*self.env);
         let project = settings.project.value().map(str::to_string);
         if !settings.is_known() {
@@ -150,36 +113,4 @@ impl Provider for PypiProvider {
             }
         }
     }
-
-    fn resources(&self) -> BTreeMap<String, Arc<dyn Resource>> {
-        let remote_auth: Arc<dyn Resource> = Arc::new(
-            crate::resources::remote_auth::RemoteAuth::new(self.handle.clone()),
-        );
-        BTreeMap::from([("pypi_remote_auth".to_string(), remote_auth)])
-    }
-
-    fn data_sources(&self) -> BTreeMap<String, Arc<dyn DataSource>> {
-        let remote_auth: Arc<dyn DataSource> = Arc::new(
-            crate::datasources::remote_auth::RemoteAuthData::new(self.handle.clone()),
-        );
-        BTreeMap::from([("pypi_remote_auth".to_string(), remote_auth)])
-    }
-
-    fn list_resources(&self) -> BTreeMap<String, Arc<dyn ListResource>> {
-        let remote_auth: Arc<dyn ListResource> = Arc::new(
-            crate::list::remote_auth::RemoteAuthList::new(self.handle.clone()),
-        );
-        BTreeMap::from([("pypi_remote_auth".to_string(), remote_auth)])
-    }
-}
-
-/// Runs the provider plugin (called by `main`).
-pub fn main() -> std::process::ExitCode {
-    crate::tfplugin::serve::serve_main(
-        Arc::new(PypiProvider::new()),
-        crate::tfplugin::serve::ServeOptions {
-            provider_address: "pypiauth/pypi",
-            name: "pypi",
-        },
-    )
 }

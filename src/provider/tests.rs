@@ -8,11 +8,11 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::config::{CredentialChoice, ProviderConfig, Setting};
-use super::PypiProvider;
+use super::ProviderBlock;
 use crate::google::tests::server::{reply, Server};
 use crate::google::Op;
 use crate::tfplugin::provider::ConfigureRequest;
-use crate::tfplugin::{AttributePath, CallContext, Diagnostics, Provider, Severity, Value};
+use crate::tfplugin::{AttributePath, Diagnostics, Severity, Value};
 
 const USER_KEY: &str =
     r#"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"r"}"#;
@@ -57,9 +57,7 @@ fn errors_on(diags: &Diagnostics) -> Vec<String> {
 }
 
 async fn validate(cfg: Value, env: Arc<super::config::Env>) -> Diagnostics {
-    PypiProvider::with_env(env)
-        .validate(&CallContext::default(), cfg)
-        .await
+    ProviderBlock::with_env(env).validate(&cfg)
 }
 
 #[test]
@@ -335,12 +333,12 @@ async fn credential_errors_never_quote_the_file() {
     );
 }
 
-async fn configure(provider: &PypiProvider, cfg: Value) -> Diagnostics {
+async fn configure(provider: &ProviderBlock, cfg: Value) -> Diagnostics {
     let req = ConfigureRequest {
         terraform_version: "1.15.5".into(),
         config: cfg,
     };
-    provider.configure(&CallContext::default(), req).await
+    provider.configure(&req)
 }
 
 fn op() -> Op {
@@ -350,7 +348,7 @@ fn op() -> Op {
 #[tokio::test]
 async fn unknown_values_configure_an_incomplete_provider_without_network() {
     let server = Server::start(vec![reply(200, "{}")]).await;
-    let provider = PypiProvider::with_env(env_of(&[("GOOGLE_PROJECT", "p")]));
+    let provider = ProviderBlock::with_env(env_of(&[("GOOGLE_PROJECT", "p")]));
     let cfg = config(&[
         ("access_token", Value::Unknown),
         ("secret_manager_custom_endpoint", s(&server.root)),
@@ -376,7 +374,7 @@ async fn configure_with_an_access_token_calls_the_custom_endpoint() {
         r#"{"projectId":"p","projectNumber":"42"}"#,
     )])
     .await;
-    let provider = PypiProvider::with_env(env_of(&[
+    let provider = ProviderBlock::with_env(env_of(&[
         ("GOOGLE_BILLING_PROJECT", "bill"),
         ("USER_PROJECT_OVERRIDE", "1"),
     ]));
@@ -411,7 +409,7 @@ async fn configure_impersonates_through_the_custom_iam_credentials_endpoint() {
         reply(200, r#"{"name":"projects/1/secrets/s"}"#),
     ])
     .await;
-    let provider = PypiProvider::with_env(env_of(&[
+    let provider = ProviderBlock::with_env(env_of(&[
         ("GOOGLE_OAUTH_ACCESS_TOKEN", "ya29.source"),
         (
             "GOOGLE_IMPERSONATE_SERVICE_ACCOUNT",
@@ -464,12 +462,12 @@ async fn configure_with_each_credentials_json_and_adc() {
         (config(&[]), env_of(&[("CLOUDSDK_CONFIG", &empty_gcloud)])),
     ];
     for (cfg, env) in cases {
-        let provider = PypiProvider::with_env(env);
+        let provider = ProviderBlock::with_env(env);
         let diags = configure(&provider, cfg.clone()).await;
         assert!(diags.0.is_empty(), "{cfg:?}: {diags:?}");
         assert!(provider.handle().get().expect("configured").complete);
     }
-    let provider = PypiProvider::with_env(env_of(&[(
+    let provider = ProviderBlock::with_env(env_of(&[(
         "GOOGLE_APPLICATION_CREDENTIALS",
         "/nonexistent.json",
     )]));

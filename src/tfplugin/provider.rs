@@ -69,19 +69,56 @@ pub struct PlanResponse {
     pub diagnostics: Diagnostics,
 }
 
-/// ApplyResourceChange input.
+/// ApplyResourceChange for a create (the prior state was null).
 #[derive(Debug, Clone)]
-pub struct ApplyRequest {
-    /// Prior state (null on create).
-    pub prior_state: Value,
-    /// Planned state (null on destroy).
+pub struct CreateRequest {
+    /// Planned state.
     pub planned_state: Value,
-    /// Configuration (null on destroy); write-only values are visible here.
+    /// Configuration; write-only values are visible here.
+    pub config: Value,
+    /// Private data from plan.
+    pub planned_private: Vec<u8>,
+    /// Planned identity (may be unknown).
+    pub planned_identity: Option<Value>,
+}
+
+/// ApplyResourceChange for an in-place update.
+#[derive(Debug, Clone)]
+pub struct UpdateRequest {
+    /// Prior state.
+    pub prior_state: Value,
+    /// Planned state.
+    pub planned_state: Value,
+    /// Configuration; write-only values are visible here.
     pub config: Value,
     /// Private data from plan.
     pub planned_private: Vec<u8>,
     /// Planned identity.
     pub planned_identity: Option<Value>,
+}
+
+/// ApplyResourceChange for a destroy (the planned state was null).
+#[derive(Debug, Clone)]
+pub struct DeleteRequest {
+    /// State of the object to destroy.
+    pub prior_state: Value,
+    /// Private data from plan (the prior private data).
+    pub private: Vec<u8>,
+    /// Identity of the object, when Terraform sent one.
+    pub identity: Option<Value>,
+}
+
+/// The outcome of a destroy. Without errors the framework answers a null
+/// state; with errors it keeps the prior state (the object still exists),
+/// with `private` and `identity` when given, else the ones it received.
+#[derive(Debug, Clone, Default)]
+pub struct DeleteResponse {
+    /// Private data to keep with the state when the destroy failed.
+    pub private: Option<Vec<u8>>,
+    /// Identity to keep with the state when the destroy failed.
+    pub identity: Option<Value>,
+    /// Errors and warnings.
+    pub diagnostics: Diagnostics,
 }
 
 /// ApplyResourceChange output. On error, `new_state` is the partial state that exists.
@@ -176,10 +213,15 @@ pub trait Resource: Send + Sync + 'static {
     }
     /// Static and (where values are known) remote checks of a configuration.
     async fn validate(&self, ctx: &CallContext, req: ValidateRequest) -> Diagnostics;
-    /// Plans a create, update or destroy.
+    /// Plans a create or an update. A destroy is planned by the framework
+    /// (null planned state, prior private data kept) without calling this.
     async fn plan(&self, ctx: &CallContext, req: PlanRequest) -> PlanResponse;
-    /// Carries out a planned change.
-    async fn apply(&self, ctx: &CallContext, req: ApplyRequest) -> ApplyResponse;
+    /// Creates the object; on error, `new_state` is the partial state that exists (or null).
+    async fn create(&self, ctx: &CallContext, req: CreateRequest) -> ApplyResponse;
+    /// Updates the object in place; on error, `new_state` is the state that exists.
+    async fn update(&self, ctx: &CallContext, req: UpdateRequest) -> ApplyResponse;
+    /// Destroys the object.
+    async fn delete(&self, ctx: &CallContext, req: DeleteRequest) -> DeleteResponse;
     /// Refreshes state from the remote objects.
     async fn read(&self, ctx: &CallContext, req: ReadRequest) -> ReadResponse;
     /// Starts an import from an ID or identity.

@@ -22,8 +22,9 @@ use super::diag::{Diagnostic, Diagnostics};
 use super::proto::tfplugin6 as pb;
 use super::proto::tfplugin6::provider_server::Provider as ProviderService;
 use super::provider::{
-    ApplyRequest, CallContext, ConfigureRequest, DataSource, ImportRequest, ListEvent,
-    ListResource, PlanRequest, Provider, ReadRequest, Resource, UpgradeRequest, ValidateRequest,
+    ApplyResponse, CallContext, ConfigureRequest, CreateRequest, DataSource, DeleteRequest,
+    ImportRequest, ListEvent, ListResource, PlanRequest, PlanResponse, Provider, ReadRequest,
+    Resource, UpdateRequest, UpgradeRequest, ValidateRequest,
 };
 use super::value::{Type, Value};
 
@@ -121,6 +122,68 @@ fn unknown_type(kind: &str, type_name: &str) -> Diagnostic {
         format!("Unknown {kind} type"),
         format!("This provider has no {kind} type named {type_name:?}. Check the type name and the provider version."),
     )
+}
+
+/// ApplyResourceChange as the resource trait sees it: a null prior state is
+/// a create, a null planned state a destroy, anything else an update.
+async fn dispatch_apply(
+    resource: &dyn Resource,
+    ctx: &CallContext,
+    prior_state: Value,
+    planned_state: Value,
+    config: Value,
+    planned_private: Vec<u8>,
+    planned_identity: Option<Value>,
+) -> ApplyResponse {
+    if planned_state.is_null() {
+        let out = resource
+            .delete(
+                ctx,
+                DeleteRequest {
+                    prior_state: prior_state.clone(),
+                    private: planned_private.clone(),
+                    identity: planned_identity.clone(),
+                },
+            )
+            .await;
+        if !out.diagnostics.has_errors() {
+            return ApplyResponse {
+                diagnostics: out.diagnostics,
+                ..ApplyResponse::default()
+            };
+        }
+        return ApplyResponse {
+            new_state: prior_state,
+            private: out.private.unwrap_or(planned_private),
+            new_identity: out.identity.or(planned_identity),
+            diagnostics: out.diagnostics,
+        };
+    }
+    if prior_state.is_null() {
+        return resource
+            .create(
+                ctx,
+                CreateRequest {
+                    planned_state,
+                    config,
+                    planned_private,
+                    planned_identity,
+                },
+            )
+            .await;
+    }
+    resource
+        .update(
+            ctx,
+            UpdateRequest {
+                prior_state,
+                planned_state,
+                config,
+                planned_private,
+                planned_identity,
+            },
+        )
+        .await
 }
 
 fn write_only_capability(c: Option<&pb::ClientCapabilities>) -> Option<bool> {
@@ -434,7 +497,16 @@ impl ProviderServer {
             prior_private: req.prior_private,
             prior_identity,
         };
-        let mut out = resource.plan(&ctx, plan).await;
+        let mut out = if plan.proposed_new_state.is_null() {
+            // Destroy: nothing to compute; the private data goes on to apply.
+            PlanResponse {
+                planned_state: Value::Null,
+                planned_private: plan.prior_private,
+                ..PlanResponse::default()
+            }
+        } else {
+            resource.plan(&ctx, plan).await
+        };
         normalize_returned_state(&schema.block, &mut out.planned_state);
         let planned_identity = match &id_ty {
             Some(t) => encode_identity(out.planned_identity.as_ref(), t, "the planned identity")?,
@@ -473,14 +545,16 @@ impl ProviderServer {
         // ApplyResourceChange carries no client capabilities; Terraform only
         // gets here after a plan that accepted write-only values.
         let ctx = self.ctx(None);
-        let apply = ApplyRequest {
+        let mut out = dispatch_apply(
+            resource.as_ref(),
+            &ctx,
             prior_state,
             planned_state,
             config,
-            planned_private: req.planned_private,
+            req.planned_private,
             planned_identity,
-        };
-        let mut out = resource.apply(&ctx, apply).await;
+        )
+        .await;
         normalize_returned_state(&schema.block, &mut out.new_state);
         let new_identity = match &id_ty {
             Some(t) => encode_identity(out.new_identity.as_ref(), t, "the new identity")?,

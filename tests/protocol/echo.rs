@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 use terraform_provider_pypi::tfplugin::provider::{
-    ApplyRequest, ApplyResponse, ImportRequest, ImportResponse, PlanRequest, PlanResponse,
-    ReadRequest, ReadResponse, ValidateRequest,
+    ApplyResponse, CreateRequest, DeleteRequest, DeleteResponse, ImportRequest, ImportResponse,
+    PlanRequest, PlanResponse, ReadRequest, ReadResponse, UpdateRequest, ValidateRequest,
 };
 use terraform_provider_pypi::tfplugin::schema::NestedAttributes;
 use terraform_provider_pypi::tfplugin::{
@@ -149,11 +149,20 @@ impl Resource for EchoResource {
             ..Default::default()
         }
     }
-    async fn apply(&self, _ctx: &CallContext, req: ApplyRequest) -> ApplyResponse {
+    async fn create(&self, _ctx: &CallContext, req: CreateRequest) -> ApplyResponse {
         ApplyResponse {
             new_state: req.planned_state,
             ..Default::default()
         }
+    }
+    async fn update(&self, _ctx: &CallContext, req: UpdateRequest) -> ApplyResponse {
+        ApplyResponse {
+            new_state: req.planned_state,
+            ..Default::default()
+        }
+    }
+    async fn delete(&self, _ctx: &CallContext, _req: DeleteRequest) -> DeleteResponse {
+        DeleteResponse::default()
     }
     async fn read(&self, _ctx: &CallContext, req: ReadRequest) -> ReadResponse {
         ReadResponse {

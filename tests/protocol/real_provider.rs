@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use terraform_provider_pypi::provider::PypiProvider;
 use terraform_provider_pypi::tfplugin::proto::tfplugin6 as pb;
 use terraform_provider_pypi::tfplugin::{codec, Number, Provider, Value};
+use terraform_provider_pypi::PypiProvider;
 
 use crate::support::{plain_client, start_plain, TestServer};
 

@@ -11,8 +11,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, Serve
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use terraform_provider_pypi::tfplugin::proto::tfplugin6::provider_client::ProviderClient;
 use terraform_provider_pypi::tfplugin::provider::{
-    ApplyRequest, ApplyResponse, ConfigureRequest, ImportRequest, ImportResponse, PlanRequest,
-    PlanResponse, ReadRequest, ReadResponse, ValidateRequest,
+    ApplyResponse, ConfigureRequest, CreateRequest, DeleteRequest, DeleteResponse, ImportRequest,
+    ImportResponse, PlanRequest, PlanResponse, ReadRequest, ReadResponse, UpdateRequest,
+    ValidateRequest,
 };
 use terraform_provider_pypi::tfplugin::schema::{NestedAttributes, StringKind};
 use terraform_provider_pypi::tfplugin::serve::{serve, ServerTls};
@@ -171,13 +172,33 @@ impl Resource for FakeResource {
             ..Default::default()
         }
     }
-    async fn apply(&self, _ctx: &CallContext, _req: ApplyRequest) -> ApplyResponse {
+    async fn create(&self, _ctx: &CallContext, _req: CreateRequest) -> ApplyResponse {
         self.check_panic();
         ApplyResponse {
             new_state: state_with_token(),
             new_identity: Some(identity("one")),
+            private: b"created".to_vec(),
             ..Default::default()
         }
+    }
+    async fn update(&self, _ctx: &CallContext, _req: UpdateRequest) -> ApplyResponse {
+        self.check_panic();
+        ApplyResponse {
+            new_state: state_with_token(),
+            new_identity: Some(identity("one")),
+            private: b"updated".to_vec(),
+            ..Default::default()
+        }
+    }
+    /// Refuses when the private data says `refuse-delete`, keeping `kept`.
+    async fn delete(&self, _ctx: &CallContext, req: DeleteRequest) -> DeleteResponse {
+        self.check_panic();
+        let mut out = DeleteResponse::default();
+        if req.private == b"refuse-delete" {
+            out.diagnostics.error("delete refused", "the fake refuses");
+            out.private = Some(b"kept".to_vec());
+        }
+        out
     }
     async fn read(&self, _ctx: &CallContext, req: ReadRequest) -> ReadResponse {
         self.check_panic();

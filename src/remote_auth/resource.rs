@@ -1,41 +1,21 @@
-//! The `pypi_remote_auth` resource: Google's guide "configure authentication
-//! to upstream PyPI for an Artifact Registry remote repository" as one
-//! resource. Files read top to bottom: schema → validate/plan → apply → read
-//! → import, with the shared pieces (IDs, private state, sharing, the Google
-//! steps) beside them.
-
-pub mod apply;
-pub mod errors;
-pub mod ids;
-pub mod import;
-pub mod model;
-pub mod plan;
-pub mod preflight;
-pub mod private;
-pub mod read;
-pub mod release;
-pub mod schema;
-pub mod sharing;
-pub mod steps;
-#[cfg(test)]
-mod steps_tests;
-pub mod timeouts;
-pub mod validate;
+//! The `pypi_remote_auth` managed resource: the framework's resource trait,
+//! dispatching each RPC to the files of this wing.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 
 use crate::google::Op;
-use crate::provider::ProviderHandle;
+use crate::provider::handle::{Configured, ProviderHandle};
 use crate::tfplugin::provider::{
-    ApplyRequest, ApplyResponse, ImportRequest, ImportResponse, PlanRequest, PlanResponse,
-    ReadRequest, ReadResponse, ValidateRequest,
+    ApplyResponse, CreateRequest, DeleteRequest, DeleteResponse, ImportRequest, ImportResponse,
+    PlanRequest, PlanResponse, ReadRequest, ReadResponse, UpdateRequest, ValidateRequest,
 };
 use crate::tfplugin::{CallContext, Diagnostics, IdentitySchema, Resource, Schema, Value};
 
-use model::Model;
-use steps::{Caches, Env};
+use super::model::Model;
+use super::steps::{Caches, Env};
+use super::{apply, import, model, plan, read, schema, timeouts, validate};
 
 /// How long plan's read-only checks and Read may take.
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -54,6 +34,20 @@ impl RemoteAuth {
         RemoteAuth {
             handle,
             caches: Caches::default(),
+        }
+    }
+
+    /// The Google access one RPC runs with, for at most `timeout`.
+    fn env<'a>(
+        &'a self,
+        configured: &'a Configured,
+        ctx: &CallContext,
+        timeout: Duration,
+    ) -> Env<'a> {
+        Env {
+            client: &configured.client,
+            op: Op::new(timeout, ctx.cancel.clone()),
+            caches: &self.caches,
         }
     }
 }
@@ -86,12 +80,6 @@ impl Resource for RemoteAuth {
     }
 
     async fn plan(&self, ctx: &CallContext, req: PlanRequest) -> PlanResponse {
-        if req.proposed_new_state.is_null() {
-            return PlanResponse {
-                planned_private: req.prior_private,
-                ..PlanResponse::default()
-            };
-        }
         let configured = match self.handle.get() {
             Ok(c) => c,
             Err(d) => {
@@ -113,7 +101,31 @@ impl Resource for RemoteAuth {
         plan::plan(&env, &req).await
     }
 
-    async fn apply(&self, ctx: &CallContext, req: ApplyRequest) -> ApplyResponse {
+    async fn create(&self, ctx: &CallContext, req: CreateRequest) -> ApplyResponse {
+        let configured = match self.handle.get() {
+            Ok(c) => c,
+            Err(d) => {
+                return ApplyResponse {
+                    diagnostics: d.into(),
+                    ..ApplyResponse::default()
+                }
+            }
+        };
+        let env = self.env(
+            &configured,
+            ctx,
+            timeout_of(&req.planned_state, |t| &t.create),
+        );
+        apply::create(
+            &env,
+            &req.planned_state,
+            &req.config,
+            configured.project.as_deref(),
+        )
+        .await
+    }
+
+    async fn update(&self, ctx: &CallContext, req: UpdateRequest) -> ApplyResponse {
         let configured = match self.handle.get() {
             Ok(c) => c,
             Err(d) => {
@@ -125,30 +137,49 @@ impl Resource for RemoteAuth {
                 }
             }
         };
-        let project = configured.project.as_deref();
-        let env = |timeout| Env {
-            client: &configured.client,
-            op: Op::new(timeout, ctx.cancel.clone()),
-            caches: &self.caches,
-        };
-        if req.planned_state.is_null() {
-            let e = env(timeout_of(&req.prior_state, |t| &t.delete));
-            return apply::delete(&e, &req.prior_state, &req.planned_private, project).await;
-        }
-        if req.prior_state.is_null() {
-            let e = env(timeout_of(&req.planned_state, |t| &t.create));
-            return apply::create(&e, &req.planned_state, &req.config, project).await;
-        }
-        let e = env(timeout_of(&req.planned_state, |t| &t.update));
+        let env = self.env(
+            &configured,
+            ctx,
+            timeout_of(&req.planned_state, |t| &t.update),
+        );
         apply::update(
-            &e,
+            &env,
             &req.prior_state,
             &req.planned_state,
             &req.config,
             &req.planned_private,
-            project,
+            configured.project.as_deref(),
         )
         .await
+    }
+
+    async fn delete(&self, ctx: &CallContext, req: DeleteRequest) -> DeleteResponse {
+        let configured = match self.handle.get() {
+            Ok(c) => c,
+            Err(d) => {
+                return DeleteResponse {
+                    diagnostics: d.into(),
+                    ..DeleteResponse::default()
+                }
+            }
+        };
+        let env = self.env(
+            &configured,
+            ctx,
+            timeout_of(&req.prior_state, |t| &t.delete),
+        );
+        let out = apply::delete(
+            &env,
+            &req.prior_state,
+            &req.private,
+            configured.project.as_deref(),
+        )
+        .await;
+        DeleteResponse {
+            private: Some(out.private),
+            identity: out.new_identity,
+            diagnostics: out.diagnostics,
+        }
     }
 
     async fn read(&self, ctx: &CallContext, req: ReadRequest) -> ReadResponse {

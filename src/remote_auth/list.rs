@@ -10,14 +10,14 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use tokio::sync::mpsc::Sender;
 
+use super::errors::{api_error, Step};
+use super::ids::{self, RepositoryRef};
+use super::model::{self, set};
+use super::read;
+use super::steps::{Caches, Env};
 use crate::google::artifactregistry::Repository;
 use crate::google::{ApiError, Op};
-use crate::provider::ProviderHandle;
-use crate::resources::remote_auth::errors::{api_error, Step};
-use crate::resources::remote_auth::ids::{self, RepositoryRef};
-use crate::resources::remote_auth::model::{self, set};
-use crate::resources::remote_auth::read;
-use crate::resources::remote_auth::steps::{Caches, Env};
+use crate::provider::handle::ProviderHandle;
 use crate::tfplugin::provider::ListEvent;
 use crate::tfplugin::schema::StringKind;
 use crate::tfplugin::typed::{self, Attr};
@@ -404,7 +404,7 @@ mod tests {
     /// A provider handle configured with a client of the canned `server`.
     fn configured(server: &crate::google::tests::server::Server) -> ProviderHandle {
         let handle = ProviderHandle::default();
-        handle.set(crate::provider::Configured {
+        handle.set(crate::provider::handle::Configured {
             client: crate::google::artifactregistry::tests::test_client(&server.root),
             project: Some("demo-project".into()),
             complete: true,

@@ -8,13 +8,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use super::errors::{api_error, Step};
+use super::ids::{self, RepositoryRef};
+use super::model::set;
+use super::read;
+use super::steps::{Caches, Env};
 use crate::google::Op;
-use crate::provider::ProviderHandle;
-use crate::resources::remote_auth::errors::{api_error, Step};
-use crate::resources::remote_auth::ids::{self, RepositoryRef};
-use crate::resources::remote_auth::model::set;
-use crate::resources::remote_auth::read;
-use crate::resources::remote_auth::steps::{Caches, Env};
+use crate::provider::handle::ProviderHandle;
 use crate::tfplugin::schema::StringKind;
 use crate::tfplugin::typed::{self, Attr};
 use crate::tfplugin::{

@@ -1,3 +1,0 @@
-//! Data source types of the `pypi` provider.
-
-pub mod remote_auth;

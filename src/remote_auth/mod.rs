@@ -1,0 +1,35 @@
+//! `pypi_remote_auth`: Google's guide "configure authentication to upstream
+//! PyPI for an Artifact Registry remote repository" as one managed
+//! resource, with a data source and a list resource of the same name.
+//!
+//! The files read top to bottom: [`schema`] → [`validate`] / [`plan`] →
+//! [`apply`] → [`read`] → [`import`]; [`data_source`] and [`list`] reuse
+//! the read side. Shared pieces sit beside them: [`ids`] (names and import
+//! IDs), [`model`] (the typed attributes), [`private`] and [`sharing`]
+//! (the memory kept in private state and on the secret), [`steps`] (the
+//! Google calls of the guide), [`errors`] (diagnostics that name the fix).
+
+pub mod apply;
+pub mod data_source;
+pub mod errors;
+pub mod ids;
+pub mod import;
+pub mod list;
+pub mod model;
+pub mod plan;
+pub mod preflight;
+pub mod private;
+pub mod read;
+pub mod release;
+mod resource;
+pub mod schema;
+pub mod sharing;
+pub mod steps;
+#[cfg(test)]
+mod steps_tests;
+pub mod timeouts;
+pub mod validate;
+
+pub use data_source::RemoteAuthData;
+pub use list::RemoteAuthList;
+pub use resource::RemoteAuth;

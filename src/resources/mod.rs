@@ -1,3 +1,0 @@
-//! Resource types of the `pypi` provider.
-
-pub mod remote_auth;
