@@ -206,6 +206,7 @@ impl GoogleClient {
             &body,
             "artifactregistry.repositories.patch",
             name,
+            super::http::Replay::Always,
         )
         .await
     }

@@ -50,6 +50,18 @@ pub enum ApiError {
         /// The last error seen before the deadline.
         last: String,
     },
+    /// A create that may or may not have been applied: it reached the
+    /// service and no success came back. Never retried blindly: the caller
+    /// looks at what exists and adopts or creates again.
+    #[error("{method} {resource}: no confirmation that the request was applied ({cause})")]
+    Unconfirmed {
+        /// Call name.
+        method: String,
+        /// Resource name.
+        resource: String,
+        /// The failure that left the outcome open.
+        cause: String,
+    },
     /// Terraform asked the provider to stop.
     #[error("cancelled")]
     Cancelled,
@@ -85,6 +97,10 @@ impl ApiError {
     /// 403 PERMISSION_DENIED.
     pub fn is_permission_denied(&self) -> bool {
         self.http_status() == Some(403)
+    }
+    /// The request may have been applied without confirmation.
+    pub fn is_unconfirmed(&self) -> bool {
+        matches!(self, ApiError::Unconfirmed { .. })
     }
     /// 400 FAILED_PRECONDITION.
     pub fn is_failed_precondition(&self) -> bool {

@@ -188,8 +188,25 @@ pub(crate) struct Call<'a> {
     pub(crate) body: Option<Vec<u8>>,
     /// Short call name for errors and logs, e.g. `secretmanager.secrets.get`.
     pub(crate) api_method: &'a str,
+    /// What a retry may do; see [`Replay`].
+    pub(crate) replay: Replay,
     /// Resource the call is about, for errors and logs.
     pub(crate) resource: &'a str,
+}
+
+/// Whether a failed attempt of a call may simply be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replay {
+    /// Reads, and writes whose repetition is harmless or detected (a PATCH
+    /// of the same fields, an etag-guarded `setIamPolicy`, a state change
+    /// of a version).
+    Always,
+    /// A POST that creates something (`:addVersion`, `secrets.create`):
+    /// sent again only when the first attempt certainly did not arrive
+    /// (connection refused, 429). When it may have been applied the call
+    /// ends with [`ApiError::Unconfirmed`] and the caller reconciles from
+    /// what the service reports, instead of creating a second object.
+    UnlessMaybeApplied,
 }
 
 /// Characters kept as they are in a resource name placed in a URL path
@@ -322,14 +339,41 @@ impl GoogleClient {
         op: &Op,
         call: Call<'_>,
     ) -> Result<T, ApiError> {
+        let once = call.replay == Replay::UnlessMaybeApplied;
         let bytes = retry::run(
             op,
             &self.inner.retry,
             call.api_method,
             call.resource,
-            || self.attempt(op, &call),
+            || async {
+                let outcome = self.attempt(op, &call).await;
+                match outcome {
+                    Err(failure) if once && failure.maybe_applied => {
+                        Err(AttemptError::permanent(ApiError::Unconfirmed {
+                            method: call.api_method.to_string(),
+                            resource: call.resource.to_string(),
+                            cause: failure.error.to_string(),
+                        }))
+                    }
+                    other => other,
+                }
+            },
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The deadline or StopProvider may have cut an attempt in flight.
+            ApiError::DeadlineExceeded { last, .. } if once => ApiError::Unconfirmed {
+                method: call.api_method.to_string(),
+                resource: call.resource.to_string(),
+                cause: format!("deadline exceeded: {last}"),
+            },
+            ApiError::Cancelled if once => ApiError::Unconfirmed {
+                method: call.api_method.to_string(),
+                resource: call.resource.to_string(),
+                cause: "cancelled".to_string(),
+            },
+            other => other,
+        })?;
         let body: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
             b"{}"
         } else {
@@ -414,6 +458,8 @@ impl GoogleClient {
             error: ApiError::from_response(call.api_method, call.resource, status, &bytes),
             retryable: retry::is_retryable_status(status),
             retry_after,
+            // 429 is a refusal before any work; a 5xx may follow the work.
+            maybe_applied: status >= 500,
         })
     }
 
@@ -427,6 +473,8 @@ impl GoogleClient {
             },
             retryable: retry::is_retryable_transport(e),
             retry_after: None,
+            // Only a failed connect proves the request never left.
+            maybe_applied: !e.is_connect(),
         }
     }
 
@@ -448,13 +496,14 @@ impl GoogleClient {
                 url,
                 body: None,
                 api_method,
+                replay: Replay::Always,
                 resource,
             },
         )
         .await
     }
 
-    /// `method` on `path` with a JSON body.
+    /// `method` on `path` with a JSON body, replayed as `replay` says.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn send_json<B: serde::Serialize + ?Sized, T: DeserializeOwned>(
         &self,
@@ -466,6 +515,7 @@ impl GoogleClient {
         body: &B,
         api_method: &str,
         resource: &str,
+        replay: Replay,
     ) -> Result<T, ApiError> {
         let url = self.url(root, path, query)?;
         let body = serde_json::to_vec(body).map_err(|e| ApiError::Decode {
@@ -480,6 +530,7 @@ impl GoogleClient {
                 url,
                 body: Some(body),
                 api_method,
+                replay,
                 resource,
             },
         )
@@ -488,6 +539,7 @@ impl GoogleClient {
 
     /// `POST v1/{resource}:{verb}` on `root` with a JSON body: Google's
     /// custom methods (`:addVersion`, `:setIamPolicy`, ...).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn post_verb<B: serde::Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         op: &Op,
@@ -496,6 +548,7 @@ impl GoogleClient {
         verb: &str,
         body: &B,
         api_method: &str,
+        replay: Replay,
     ) -> Result<T, ApiError> {
         let path = format!("v1/{resource}:{verb}");
         self.send_json(
@@ -507,6 +560,7 @@ impl GoogleClient {
             body,
             api_method,
             resource,
+            replay,
         )
         .await
     }

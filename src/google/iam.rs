@@ -6,7 +6,9 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
-use super::retry::{self, RetryPolicy};
+use super::http::Replay;
+use super::retry::RetryPolicy;
+use super::rmw::Written;
 use super::{ApiError, GoogleClient, Op};
 
 /// An IAM policy. Unknown fields (auditConfigs, ...) are kept for round trips.
@@ -119,7 +121,15 @@ impl GoogleClient {
     ) -> Result<Vec<String>, ApiError> {
         let body = Permissions::asking(permissions);
         let held: Permissions = self
-            .post_verb(op, root, resource, "testIamPermissions", &body, api_method)
+            .post_verb(
+                op,
+                root,
+                resource,
+                "testIamPermissions",
+                &body,
+                api_method,
+                Replay::Always,
+            )
             .await?;
         Ok(held.permissions)
     }
@@ -132,13 +142,15 @@ impl<F: Future<Output = Result<Policy, ApiError>>> PolicyCall for F {}
 
 /// Read-modify-write of a policy: `read`, apply `modify` (which returns false
 /// when nothing needs changing), `write` with the read etag; on 409 ABORTED
-/// start over with jittered backoff until `op`'s deadline.
+/// start over with jittered backoff until `op`'s deadline (see
+/// [`super::rmw::read_modify_write`], which also tells whether this call
+/// made the change).
 pub async fn read_modify_write<RF: PolicyCall, WF: PolicyCall>(
     op: &Op,
     read: impl Fn() -> RF,
     write: impl Fn(Policy) -> WF,
     modify: impl Fn(&mut Policy) -> bool,
-) -> Result<Policy, ApiError> {
+) -> Result<Written<Policy>, ApiError> {
     read_modify_write_with(op, &RetryPolicy::default(), read, write, modify).await
 }
 
@@ -150,44 +162,24 @@ pub async fn read_modify_write_with<RF: PolicyCall, WF: PolicyCall>(
     read: impl Fn() -> RF,
     write: impl Fn(Policy) -> WF,
     modify: impl Fn(&mut Policy) -> bool,
-) -> Result<Policy, ApiError> {
-    let mut conflicts: u32 = 0;
-    loop {
-        let mut policy = read().await?;
-        if !modify(&mut policy) {
-            return Ok(policy);
-        }
-        // Version 1 cannot express conditions: writing it back would drop them.
-        if policy.has_conditions() {
-            policy.version = 3;
-        }
-        let error = match write(policy).await {
-            Ok(written) => return Ok(written),
-            Err(e) if e.is_aborted() => e,
-            Err(e) => return Err(e),
-        };
-        let wait = backoff.delay(conflicts);
-        conflicts = conflicts.saturating_add(1);
-        if !retry::fits_before_deadline(op, wait) {
-            let (method, resource) = match &error {
-                ApiError::Status {
-                    method, resource, ..
-                } => (method.clone(), resource.clone()),
-                _ => ("setIamPolicy".to_string(), String::new()),
-            };
-            return Err(ApiError::DeadlineExceeded {
-                method,
-                resource,
-                last: error.to_string(),
-            });
-        }
-        tracing::debug!(
-            conflicts,
-            wait_ms = wait.as_millis() as u64,
-            "IAM policy changed concurrently; reading it again"
-        );
-        retry::sleep_unless_cancelled(op, wait).await?;
-    }
+) -> Result<Written<Policy>, ApiError> {
+    super::rmw::read_modify_write(
+        op,
+        backoff,
+        "IAM policy",
+        read,
+        |p: &mut Policy| {
+            let changed = modify(p);
+            // Version 1 cannot express conditions: writing it back would drop them.
+            if changed && p.has_conditions() {
+                p.version = 3;
+            }
+            changed
+        },
+        write,
+        ApiError::is_aborted,
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -357,6 +349,7 @@ mod tests {
                 |p| p.add_member(ROLE, AGENT),
             )
             .await
+            .map(|w| w.value)
         }
     }
 

@@ -44,7 +44,15 @@ impl GoogleClient {
         let api_method = "iamcredentials.serviceAccounts.generateAccessToken";
         let verb = "generateAccessToken";
         let answer: GenerateResponse = self
-            .post_verb(op, &root, &resource, verb, &body, api_method)
+            .post_verb(
+                op,
+                &root,
+                &resource,
+                verb,
+                &body,
+                api_method,
+                super::http::Replay::Always,
+            )
             .await?;
         if answer.access_token.is_empty() {
             return Err(ApiError::Decode {

@@ -14,6 +14,7 @@ pub mod iam;
 pub mod iamcredentials;
 pub mod resourcemanager;
 pub mod retry;
+pub mod rmw;
 pub mod secretmanager;
 pub mod serviceusage;
 #[cfg(test)]

@@ -59,6 +59,10 @@ pub struct AttemptError {
     pub retryable: bool,
     /// The service's `Retry-After`, when it sent one in seconds.
     pub retry_after: Option<Duration>,
+    /// True when the request reached the service and may have been applied
+    /// although no success came back (a 5xx, a reset after sending, a
+    /// timeout). Calls that must not be replayed stop on these.
+    pub maybe_applied: bool,
 }
 
 impl AttemptError {
@@ -68,6 +72,7 @@ impl AttemptError {
             error,
             retryable: false,
             retry_after: None,
+            maybe_applied: false,
         }
     }
 }
@@ -244,6 +249,7 @@ mod tests {
                     error: ApiError::from_response("m", "r", 429, b""),
                     retryable: true,
                     retry_after: Some(Duration::from_secs(u64::MAX)),
+                    maybe_applied: false,
                 })
             }
         })

@@ -6,6 +6,7 @@ use base64::Engine;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
+use super::http::Replay;
 use super::iam::Policy;
 use super::{ApiError, GoogleClient, Op};
 
@@ -143,8 +144,9 @@ impl GoogleClient {
         verb: &str,
         body: &B,
         api_method: &str,
+        replay: Replay,
     ) -> Result<T, ApiError> {
-        self.post_verb(op, self.sm(), resource, verb, body, api_method)
+        self.post_verb(op, self.sm(), resource, verb, body, api_method, replay)
             .await
     }
 
@@ -157,8 +159,15 @@ impl GoogleClient {
         verb: &str,
         api_method: &str,
     ) -> Result<SecretVersion, ApiError> {
-        self.sm_post(op, name, verb, &serde_json::json!({}), api_method)
-            .await
+        self.sm_post(
+            op,
+            name,
+            verb,
+            &serde_json::json!({}),
+            api_method,
+            Replay::Always,
+        )
+        .await
     }
 
     /// GET a secret.
@@ -194,6 +203,7 @@ impl GoogleClient {
             secret,
             "secretmanager.secrets.create",
             &resource,
+            Replay::UnlessMaybeApplied,
         )
         .await
     }
@@ -216,17 +226,26 @@ impl GoogleClient {
             secret,
             "secretmanager.secrets.patch",
             name,
+            Replay::Always,
         )
         .await
     }
-    /// DELETE a secret (and all its versions).
-    pub async fn delete_secret(&self, op: &Op, name: &str) -> Result<(), ApiError> {
-        let url = self.url(self.sm(), &format!("v1/{name}"), &[])?;
+    /// DELETE a secret (and all its versions). With `etag`, only when the
+    /// secret is still as it was read (else 400 FAILED_PRECONDITION).
+    pub async fn delete_secret(
+        &self,
+        op: &Op,
+        name: &str,
+        etag: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let query: Vec<(&str, &str)> = etag.map(|e| ("etag", e)).into_iter().collect();
+        let url = self.url(self.sm(), &format!("v1/{name}"), &query)?;
         let call = super::http::Call {
             method: Method::DELETE,
             url,
             body: None,
             api_method: "secretmanager.secrets.delete",
+            replay: Replay::Always,
             resource: name,
         };
         let _: serde_json::Value = self.execute(op, call).await?;
@@ -251,6 +270,7 @@ impl GoogleClient {
             "addVersion",
             &body,
             "secretmanager.secrets.addVersion",
+            Replay::UnlessMaybeApplied,
         )
         .await
     }
@@ -389,6 +409,7 @@ impl GoogleClient {
             "setIamPolicy",
             &body,
             "secretmanager.secrets.setIamPolicy",
+            Replay::Always,
         )
         .await
     }
@@ -399,7 +420,7 @@ impl GoogleClient {
         op: &Op,
         secret: &str,
         modify: impl Fn(&mut Policy) -> bool,
-    ) -> Result<Policy, ApiError> {
+    ) -> Result<super::rmw::Written<Policy>, ApiError> {
         super::iam::read_modify_write(
             op,
             || self.get_secret_iam_policy(op, secret),

@@ -119,6 +119,7 @@ impl GoogleClient {
                 &serde_json::json!({}),
                 api_method,
                 &resource,
+                super::http::Replay::Always,
             )
             .await?;
         let polling = RetryPolicy {

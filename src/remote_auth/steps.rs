@@ -325,15 +325,15 @@ impl Env<'_> {
 
     /// [`Env::add_binding`] with the API error kept, so callers can react to it.
     async fn try_add_binding(&self, secret: &SecretRef, member: &str) -> Result<bool, ApiError> {
-        let added = std::sync::atomic::AtomicBool::new(false);
-        self.client
+        // "Added by this call" is judged against the policy read before the
+        // first write: a write whose answer was lost still counts as ours.
+        let written = self
+            .client
             .modify_secret_iam_policy(&self.op, &secret.name(), |p| {
-                let changed = p.add_member(ids::ACCESSOR_ROLE, member);
-                added.store(changed, std::sync::atomic::Ordering::SeqCst);
-                changed
+                p.add_member(ids::ACCESSOR_ROLE, member)
             })
             .await?;
-        Ok(added.load(std::sync::atomic::Ordering::SeqCst))
+        Ok(written.changed)
     }
 
     /// The diagnostic for a failed grant of the accessor role.
@@ -459,7 +459,11 @@ impl Env<'_> {
 
     /// Deletes the secret; already gone is success.
     pub async fn delete_secret(&self, secret: &SecretRef) -> Result<(), Diagnostic> {
-        match self.client.delete_secret(&self.op, &secret.name()).await {
+        match self
+            .client
+            .delete_secret(&self.op, &secret.name(), None)
+            .await
+        {
             Ok(()) => Ok(()),
             Err(e) if e.is_not_found() => Ok(()),
             Err(e) => Err(api_error(

@@ -132,7 +132,7 @@ async fn secret_lifecycle_paths() {
     c.patch_secret(&o, &patched, "annotations")
         .await
         .expect("patch");
-    c.delete_secret(&o, "projects/p/secrets/s")
+    c.delete_secret(&o, "projects/p/secrets/s", None)
         .await
         .expect("delete");
     c.disable_secret_version(&o, "projects/p/secrets/s/versions/2")

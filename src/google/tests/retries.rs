@@ -174,3 +174,49 @@ async fn cancellation_stops_a_backoff_wait() {
     assert!(matches!(result, Err(ApiError::Cancelled)), "{result:?}");
     assert_eq!(server.received().len(), 1);
 }
+
+const VERSION_JSON: &str = r#"{"name":"projects/1/secrets/s/versions/1","state":"ENABLED"}"#;
+
+#[tokio::test]
+async fn a_create_that_may_have_landed_is_not_sent_again() {
+    // 503 or a reset after the request went out: the version may exist.
+    for first in [reply(503, UNAVAILABLE), reply(500, "{}"), Canned::Close] {
+        let server = Server::start(vec![first, reply(200, VERSION_JSON)]).await;
+        let err = client(&server.root, None)
+            .add_secret_version(&op(Duration::from_secs(30)), SECRET, b"pypi-x")
+            .await
+            .expect_err("unconfirmed");
+        assert!(err.is_unconfirmed(), "{err:?}");
+        assert_eq!(server.received().len(), 1);
+    }
+    let server = Server::start(vec![reply(503, UNAVAILABLE), reply(200, SECRET_JSON)]).await;
+    let err = client(&server.root, None)
+        .create_secret(&op(Duration::from_secs(30)), "p", "s", &Secret::default())
+        .await
+        .expect_err("unconfirmed");
+    assert!(err.is_unconfirmed(), "{err:?}");
+    assert_eq!(server.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_create_refused_before_any_work_is_retried() {
+    let server = Server::start(vec![reply(429, "{}"), reply(200, VERSION_JSON)]).await;
+    client(&server.root, None)
+        .add_secret_version(&op(Duration::from_secs(30)), SECRET, b"pypi-x")
+        .await
+        .expect("429 is retried");
+    assert_eq!(server.received().len(), 2);
+}
+
+#[tokio::test]
+async fn deleting_a_secret_sends_the_etag_it_was_read_with() {
+    let server = Server::start(vec![reply(200, "{}")]).await;
+    client(&server.root, None)
+        .delete_secret(&op(Duration::from_secs(30)), SECRET, Some("\"abc\""))
+        .await
+        .expect("ok");
+    assert_eq!(
+        server.received()[0].target,
+        "/v1/projects/p/secrets/s?alt=json&etag=%22abc%22"
+    );
+}
