@@ -1,41 +1,50 @@
-//! ApplyResourceChange: create, update (rotation, username, secret moves,
-//! drift repair) and delete. Every path returns the state that exists, even
-//! on error, with the bookkeeping in private state, so the next apply or
-//! destroy finishes or cleans up.
+//! ApplyResourceChange: create and update run the one convergence routine
+//! ([`super::converge`]); delete releases what the resource made. Every
+//! path returns the state that exists, even on error, with the bookkeeping
+//! in private state, so the next plan shows what is left and the next apply
+//! or destroy finishes it.
 
-use crate::google::secretmanager::Secret;
 use crate::tfplugin::provider::ApplyResponse;
 use crate::tfplugin::{Diagnostic, Value};
 
-use super::ids::{self, RepositoryRef, SecretRef};
-use super::model::{self, opt_string, set, Model};
-use super::private::{Drift, Private};
+use super::converge::{self, Desired, Progress};
+use super::ids::{self, RepositoryRef};
+use super::model::{self, opt_string, set, DeletionPolicy, Model, PreviousVersionPolicy};
+use super::private::{same_version_tail, Private};
 use super::release::{self, Release};
-use super::sharing;
 use super::steps::Env;
 use super::validate::{self, Resolved};
 
-/// Computed values as far as the apply got.
-#[derive(Debug, Default)]
-struct Progress {
-    /// The repository project's number.
-    number: Option<String>,
-    /// The service agent's email.
-    agent: Option<String>,
-    /// The version the repository uses (or will, once patched).
-    version: Option<String>,
+/// The typed inputs of one create or update, decoded once by the resource.
+pub struct Change<'a> {
+    /// The planned state as Terraform sent it (the returned state is built from it).
+    pub planned_value: &'a Value,
+    /// The planned state, typed.
+    pub planned: &'a Model,
+    /// The configuration (the only place a write-only token is seen).
+    pub config: &'a Model,
+    /// The provider's default project.
+    pub provider_project: Option<&'a str>,
 }
 
-/// Builds the returned state: the planned values with every computed value
-/// filled from `p` (null where the apply did not get that far) and write-only
-/// values nulled.
+/// The planned values with every computed value filled from `p` (null
+/// where the apply did not get that far).
 fn state(planned: &Value, repo: &RepositoryRef, p: &Progress) -> Value {
     let mut s = planned.clone();
     set(&mut s, "id", Value::String(repo.name()));
     set(&mut s, "project_number", opt_string(p.number.as_deref()));
     set(&mut s, "service_agent", opt_string(p.agent.as_deref()));
-    set(&mut s, "secret_version", opt_string(p.version.as_deref()));
-    set(&mut s, "token_wo", Value::Null);
+    // A planned version names the same version in whichever form it was
+    // read (Google answers project numbers): keep the planned spelling.
+    let planned_version = match planned.attr("secret_version") {
+        Value::String(v) => Some(v.as_str()),
+        _ => None,
+    };
+    let version = match (planned_version, p.version.as_deref()) {
+        (Some(a), Some(b)) if same_version_tail(a, b) => Some(a),
+        (_, b) => b,
+    };
+    set(&mut s, "secret_version", opt_string(version));
     s
 }
 
@@ -58,14 +67,12 @@ fn respond(
     resp
 }
 
-/// Decodes a model or explains the framework bug.
-fn decode(v: &Value) -> Result<Model, Diagnostic> {
-    Model::from_value(v).map_err(|e| {
-        Diagnostic::error(
-            "Unexpected value",
-            format!("{e}. This is a bug in the provider."),
-        )
-    })
+/// A response carrying one error and no state change.
+fn fail(d: Diagnostic) -> ApplyResponse {
+    ApplyResponse {
+        diagnostics: d.into(),
+        ..ApplyResponse::default()
+    }
 }
 
 /// Resolves the repository and secret of a planned (wholly known) value.
@@ -78,202 +85,55 @@ fn resolved(m: &Model, provider_project: Option<&str>) -> Result<Resolved, Diagn
     })
 }
 
-/// Creates the secret with the planned replication and labels unless it
-/// `existing`; answers whether this call created it.
-async fn ensure_planned_secret(
-    env: &Env<'_>,
-    plan_m: &Model,
-    secret: &SecretRef,
-    existing: Option<Secret>,
-    me: &str,
-) -> Result<bool, Diagnostic> {
-    let replicas = plan_m
-        .secret_replica_locations
-        .known()
-        .cloned()
-        .unwrap_or_default();
-    let labels = plan_m.secret_labels.known().cloned().unwrap_or_default();
-    env.ensure_secret(secret, existing, &replicas, &labels, me)
-        .await
+/// What the configuration wants, for the convergence routine.
+fn desired<'a>(
+    c: &'a Change<'a>,
+    r: &'a Resolved,
+    new_token: bool,
+) -> Result<Desired<'a>, Diagnostic> {
+    let token = c.config.configured_token().ok_or_else(|| {
+        Diagnostic::error(
+            "Missing token",
+            "Neither `token` nor `token_wo` had a value at apply time.",
+        )
+    })?;
+    Ok(Desired {
+        repo: &r.repo,
+        secret: &r.secret,
+        token,
+        username: c.planned.username_or_default(),
+        new_token,
+        replicas: c
+            .planned
+            .secret_replica_locations
+            .known()
+            .cloned()
+            .unwrap_or_default(),
+        labels: c.planned.secret_labels.known().cloned().unwrap_or_default(),
+        create_agent: c.planned.create_service_agent_or_default(),
+        previous: PreviousVersionPolicy::of(&c.planned.previous_version_policy),
+    })
 }
 
 /// Create.
-pub async fn create(
-    env: &Env<'_>,
-    planned: &Value,
-    config: &Value,
-    provider_project: Option<&str>,
-) -> ApplyResponse {
-    let (plan_m, config_m) = match (decode(planned), decode(config)) {
-        (Ok(p), Ok(c)) => (p, c),
-        (Err(d), _) | (_, Err(d)) => {
-            return ApplyResponse {
-                diagnostics: d.into(),
-                ..ApplyResponse::default()
-            }
-        }
-    };
-    let r = match resolved(&plan_m, provider_project) {
+pub async fn create(env: &Env<'_>, c: &Change<'_>) -> ApplyResponse {
+    let r = match resolved(c.planned, c.provider_project) {
         Ok(r) => r,
-        Err(d) => {
-            return ApplyResponse {
-                diagnostics: d.into(),
-                ..ApplyResponse::default()
-            }
-        }
+        Err(d) => return fail(d),
     };
     let mut private = Private {
         secret: Some(r.secret.name()),
         ..Private::default()
     };
     let mut progress = Progress::default();
-    let result = create_steps(env, &plan_m, &config_m, &r, &mut private, &mut progress).await;
-    let new_state = state(planned, &r.repo, &progress);
+    let result = match desired(c, &r, true) {
+        Ok(want) => converge::converge(env, &want, &mut private, &mut progress).await,
+        Err(d) => Err(d),
+    };
+    // A create that fails is tainted by Terraform and replaced; its private
+    // state (no `version`) tells that destroy that it never completed.
+    let new_state = state(c.planned_value, &r.repo, &progress);
     respond(new_state, &r.repo, &private, result)
-}
-
-/// The steps of Google's guide, with independent calls run concurrently.
-async fn create_steps(
-    env: &Env<'_>,
-    plan_m: &Model,
-    config_m: &Model,
-    r: &Resolved,
-    private: &mut Private,
-    p: &mut Progress,
-) -> Result<(), Diagnostic> {
-    let token = config_m.configured_token().ok_or_else(missing_token)?;
-    let me = r.repo.name();
-    let (number, existing) = tokio::join!(
-        env.project_number(&r.repo.project),
-        env.get_secret(&r.secret)
-    );
-    let number = number?;
-    p.number = Some(number.clone());
-    let existing = existing?;
-    private.created_secret = ensure_planned_secret(env, plan_m, &r.secret, existing, &me).await?;
-
-    let create_agent = plan_m.create_service_agent.known().copied().unwrap_or(true);
-    let version = env.add_version(&r.secret, token).await;
-    if let Ok(v) = &version {
-        private.record_version(v);
-    }
-    let version = version?;
-    p.agent = Some(ids::service_agent_email(&number));
-
-    ensure_binding(
-        env,
-        &r.secret,
-        &r.repo.project,
-        &number,
-        create_agent,
-        private,
-    )
-    .await?;
-    let username = username_of(plan_m);
-    env.set_credentials(&me, &username, &version).await?;
-    private.version = Some(version.clone());
-    p.version = Some(version);
-    Ok(())
-}
-
-/// Grants the service agent the accessor binding (generating the agent when
-/// it does not exist and `create_agent`) and, when this call added the
-/// binding, records that on the secret.
-async fn ensure_binding(
-    env: &Env<'_>,
-    secret: &SecretRef,
-    project: &str,
-    number: &str,
-    create_agent: bool,
-    private: &mut Private,
-) -> Result<(), Diagnostic> {
-    let (agent, added) = env
-        .bind_service_agent(secret, project, number, create_agent)
-        .await?;
-    let member = ids::service_agent_member(&agent);
-    if added {
-        private.added_binding = true;
-        let key = sharing::bound_key(number);
-        env.update_annotations(secret, |a| {
-            a.insert(key.clone(), member.clone()).as_ref() != Some(&member)
-        })
-        .await?;
-    }
-    Ok(())
-}
-
-/// The username to set.
-fn username_of(m: &Model) -> String {
-    m.username
-        .known()
-        .cloned()
-        .unwrap_or_else(|| "__token__".to_string())
-}
-
-/// The error for a token missing at apply (validation normally prevents it).
-fn missing_token() -> Diagnostic {
-    Diagnostic::error(
-        "Missing token",
-        "Neither `token` nor `token_wo` had a value at apply time.",
-    )
-}
-
-/// Update: converges the remote objects on the planned state.
-pub async fn update(
-    env: &Env<'_>,
-    prior: &Value,
-    planned: &Value,
-    config: &Value,
-    planned_private: &[u8],
-    provider_project: Option<&str>,
-) -> ApplyResponse {
-    let models = (decode(prior), decode(planned), decode(config));
-    let (prior_m, plan_m, config_m) = match models {
-        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-        (Err(d), _, _) | (_, Err(d), _) | (_, _, Err(d)) => {
-            return ApplyResponse {
-                diagnostics: d.into(),
-                ..ApplyResponse::default()
-            }
-        }
-    };
-    let (old, new) = match (
-        resolved(&prior_m, provider_project),
-        resolved(&plan_m, provider_project),
-    ) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(d), _) | (_, Err(d)) => {
-            return ApplyResponse {
-                diagnostics: d.into(),
-                ..ApplyResponse::default()
-            }
-        }
-    };
-    let mut private = Private::decode(planned_private);
-    let mut progress = Progress {
-        number: prior_m.project_number.known().cloned(),
-        agent: prior_m.service_agent.known().cloned(),
-        version: private
-            .version
-            .clone()
-            .or_else(|| prior_m.secret_version.known().cloned()),
-    };
-    let result = update_steps(
-        env,
-        &prior_m,
-        &plan_m,
-        &config_m,
-        &old,
-        &new,
-        &mut private,
-        &mut progress,
-    )
-    .await;
-    if result.is_ok() {
-        private.drift.clear();
-    }
-    let new_state = state(planned, &new.repo, &progress);
-    respond(new_state, &new.repo, &private, result)
 }
 
 /// True when the token changed between prior state and plan.
@@ -281,214 +141,83 @@ pub fn token_changed(prior: &Model, planned: &Model) -> bool {
     prior.token != planned.token || prior.token_wo_version != planned.token_wo_version
 }
 
-/// The update steps; see the module doc of `plan.rs` for when each runs.
-#[allow(clippy::too_many_arguments)]
-async fn update_steps(
+/// Update: converges on the planned state. When the repository could not be
+/// pointed at the wanted version, the prior state is returned unchanged, so
+/// the next plan shows the same change again (never "No changes" while the
+/// repository uses the old token); what was done meanwhile (a version
+/// added, a grant made) is in private state and is reused by that apply.
+pub async fn update(
     env: &Env<'_>,
+    c: &Change<'_>,
+    prior_value: &Value,
     prior: &Model,
-    plan_m: &Model,
-    config_m: &Model,
-    old: &Resolved,
-    new: &Resolved,
-    private: &mut Private,
-    p: &mut Progress,
-) -> Result<(), Diagnostic> {
-    let me = new.repo.name();
-    let number = match &p.number {
-        Some(n) => n.clone(),
-        None => env.project_number(&new.repo.project).await?,
+    mut private: Private,
+) -> ApplyResponse {
+    let (old, new) = match (
+        resolved(prior, c.provider_project),
+        resolved(c.planned, c.provider_project),
+    ) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(d), _) | (_, Err(d)) => return fail(d),
     };
-    p.number = Some(number.clone());
-    let create_agent = plan_m.create_service_agent.known().copied().unwrap_or(true);
-    let moved = old.secret != new.secret;
-    let drift = private.drift.clone();
-    let token = config_m.configured_token();
-
-    if moved {
-        return move_secret(env, plan_m, config_m, old, new, &number, private, p).await;
+    let mut progress = Progress {
+        number: prior.project_number.known().cloned(),
+        agent: prior.service_agent.known().cloned(),
+        version: prior.secret_version.known().cloned(),
+        repointed: false,
+    };
+    let new_token = token_changed(prior, c.planned) || old.secret != new.secret;
+    let result = match desired(c, &new, new_token) {
+        Ok(want) => converge::converge(env, &want, &mut private, &mut progress).await,
+        Err(d) => Err(d),
+    };
+    if result.is_ok() {
+        private.drift.clear();
     }
-
-    let mut fresh_secret = false;
-    let first_apply_after_import = private.secret.is_none();
-    if drift.contains(&Drift::SecretMissing) || first_apply_after_import {
-        let existing = env.get_secret(&new.secret).await?;
-        let created = ensure_planned_secret(env, plan_m, &new.secret, existing, &me).await?;
-        if created {
-            *private = Private {
-                secret: Some(new.secret.name()),
-                created_secret: true,
-                ..Private::default()
-            };
-            fresh_secret = true;
-        }
-        private.secret = Some(new.secret.name());
-    }
-
-    let previous = p.version.clone();
-    let mut need_version =
-        fresh_secret || previous.is_none() || drift.iter().any(|d| d.needs_new_version());
-    if !need_version && token_changed(prior, plan_m) {
-        need_version = true;
-        if let (Some(v), Some(t)) = (&previous, token) {
-            if env.version_holds(v, t).await {
-                need_version = false;
-            }
-        }
-    }
-    p.agent = Some(ids::service_agent_email(&number));
-    if need_version {
-        let t = token.ok_or_else(missing_token)?;
-        let v = env.add_version(&new.secret, t).await?;
-        private.record_version(&v);
-        p.version = Some(v);
-    }
-    if fresh_secret || drift.contains(&Drift::BindingMissing) || first_apply_after_import {
-        ensure_binding(
-            env,
-            &new.secret,
-            &new.repo.project,
-            &number,
-            create_agent,
-            private,
-        )
-        .await?;
-    }
-    let version = p.version.clone().ok_or_else(missing_token)?;
-    let username_changed = prior.username != plan_m.username;
-    let repoint = need_version
-        || username_changed
-        || previous.as_deref() != Some(version.as_str())
-        || drift.contains(&Drift::CredentialsElsewhere)
-        || drift.contains(&Drift::UsernameChanged);
-    if repoint {
-        env.set_credentials(&me, &username_of(plan_m), &version)
-            .await?;
-    }
-    private.version = Some(version.clone());
-    if let Some(old_version) = previous.filter(|o| need_version && *o != version) {
-        supersede(env, plan_m, &old_version, private).await?;
-    }
-    Ok(())
+    let new_state = if progress.repointed {
+        state(c.planned_value, &new.repo, &progress)
+    } else {
+        prior_value.clone()
+    };
+    respond(new_state, &new.repo, &private, result)
 }
 
-/// Applies `previous_version_policy` to a superseded version this resource created.
-async fn supersede(
-    env: &Env<'_>,
-    plan_m: &Model,
-    old_version: &str,
-    private: &mut Private,
-) -> Result<(), Diagnostic> {
-    if !private.created_version(old_version) {
-        return Ok(());
-    }
-    match plan_m
-        .previous_version_policy
-        .known()
-        .map(String::as_str)
-        .unwrap_or("DISABLE")
-    {
-        "DESTROY" => {
-            env.destroy_version(old_version).await?;
-            private.forget_version(old_version);
-        }
-        "KEEP" => {}
-        _ => env.disable_version(old_version).await?,
-    }
-    Ok(())
+/// What a destroy returns.
+pub struct Deleted {
+    /// The private state to keep (a failed delete keeps the prior state).
+    pub private: Vec<u8>,
+    /// The identity to keep, on failure.
+    pub identity: Option<Value>,
+    /// Errors.
+    pub diagnostics: crate::tfplugin::Diagnostics,
 }
 
-/// Moves to another secret: the new one is set up completely and the
-/// repository repointed before anything of the old one is released.
-#[allow(clippy::too_many_arguments)]
-async fn move_secret(
-    env: &Env<'_>,
-    plan_m: &Model,
-    config_m: &Model,
-    old: &Resolved,
-    new: &Resolved,
-    number: &str,
-    private: &mut Private,
-    p: &mut Progress,
-) -> Result<(), Diagnostic> {
-    let me = new.repo.name();
-    let token = config_m.configured_token().ok_or_else(missing_token)?;
-    let create_agent = plan_m.create_service_agent.known().copied().unwrap_or(true);
-    let existing = env.get_secret(&new.secret).await?;
-    let created = ensure_planned_secret(env, plan_m, &new.secret, existing, &me).await?;
-    let old_private = std::mem::replace(
-        private,
-        Private {
-            secret: Some(new.secret.name()),
-            created_secret: created,
-            ..Private::default()
-        },
-    );
-    let version = env.add_version(&new.secret, token).await;
-    if let Ok(v) = &version {
-        private.record_version(v);
-    }
-    let version = version?;
-    let agent = ids::service_agent_email(number);
-    p.agent = Some(agent.clone());
-    ensure_binding(
-        env,
-        &new.secret,
-        &new.repo.project,
-        number,
-        create_agent,
-        private,
-    )
-    .await?;
-    env.set_credentials(&me, &username_of(plan_m), &version)
-        .await?;
-    private.version = Some(version.clone());
-    p.version = Some(version);
-
-    let member = ids::service_agent_member(&agent);
-    let old_me = old.repo.name();
-    release::release(
-        env,
-        Release {
-            secret: &old.secret,
-            me: &old_me,
-            project: &old.repo.project,
-            member: &member,
-            private: &old_private,
-        },
-    )
-    .await
-}
-
-/// Delete (`DELETE`): clears the repository's credentials when they are this
-/// resource's, then releases the secret. `ABANDON` only forgets.
+/// Delete (`DELETE`): clears the repository's credentials when they are
+/// this resource's, then releases the secret (and one moved away from).
+/// `ABANDON` only forgets.
 pub async fn delete(
     env: &Env<'_>,
-    prior: &Value,
+    prior: &Model,
     private_bytes: &[u8],
     provider_project: Option<&str>,
-) -> ApplyResponse {
-    let prior_m = match decode(prior) {
-        Ok(m) => m,
-        Err(d) => {
-            return ApplyResponse {
-                diagnostics: d.into(),
-                ..ApplyResponse::default()
-            }
-        }
+) -> Deleted {
+    let done = Deleted {
+        private: Vec::new(),
+        identity: None,
+        diagnostics: Default::default(),
     };
-    if prior_m.deletion_policy.known().map(String::as_str) == Some("ABANDON") {
-        return ApplyResponse::default();
+    if DeletionPolicy::of(&prior.deletion_policy) == DeletionPolicy::Abandon {
+        return done;
     }
-    let Some(r) = validate::resolve(&prior_m, provider_project) else {
-        return ApplyResponse::default();
+    let Some(r) = validate::resolve(prior, provider_project) else {
+        return done;
     };
     let private = Private::decode(private_bytes);
-    match delete_steps(env, &prior_m, &r, &private).await {
-        Ok(()) => ApplyResponse::default(),
-        Err(d) => ApplyResponse {
-            new_state: prior.clone(),
+    match delete_steps(env, prior, &r, &private).await {
+        Ok(()) => done,
+        Err(d) => Deleted {
             private: private_bytes.to_vec(),
-            new_identity: Some(model::identity(&r.repo)),
+            identity: Some(model::identity(&r.repo)),
             diagnostics: d.into(),
         },
     }
@@ -515,27 +244,31 @@ async fn delete_steps(
         (None, None) => ids::service_agent_email(&env.project_number(&r.repo.project).await?),
     };
     let member = ids::service_agent_member(&agent);
-    release::release(
-        env,
-        Release {
-            secret: &r.secret,
-            me: &me,
-            project: &r.repo.project,
-            member: &member,
-            private,
-        },
-    )
-    .await
-}
-
-/// A state with the given attributes set (tests).
-#[cfg(test)]
-fn planned_with(values: &[(&str, Value)]) -> Value {
-    let mut v = model::empty_state();
-    for (k, x) in values {
-        set(&mut v, k, x.clone());
+    let mut bookkeeping = Some(private.clone());
+    let mut secret = r.secret.clone();
+    while let Some(p) = bookkeeping.take() {
+        release::release(
+            env,
+            Release {
+                secret: &secret,
+                me: &me,
+                project: &r.repo.project,
+                member: &member,
+                private: &p,
+            },
+        )
+        .await?;
+        if let Some(older) = p.moved_from {
+            match older.secret.as_deref().and_then(ids::parse_secret_name) {
+                Some(s) => {
+                    secret = s;
+                    bookkeeping = Some(*older);
+                }
+                None => bookkeeping = None,
+            }
+        }
     }
-    v
+    Ok(())
 }
 
 #[cfg(test)]
@@ -544,13 +277,11 @@ mod tests {
     use crate::tfplugin::Attr;
 
     #[test]
-    fn state_fills_computed_and_nulls_write_only() {
-        let planned = planned_with(&[
-            ("token_wo", Value::String("pypi-secret".into())),
-            ("secret_version", Value::Unknown),
-            ("service_agent", Value::Unknown),
-            ("project_number", Value::Unknown),
-        ]);
+    fn state_fills_computed() {
+        let mut planned = model::empty_state();
+        for k in ["secret_version", "service_agent", "project_number"] {
+            set(&mut planned, k, Value::Unknown);
+        }
         let repo = RepositoryRef {
             project: "demo-project".into(),
             location: "us".into(),
@@ -558,12 +289,10 @@ mod tests {
         };
         let p = Progress {
             number: Some("1".into()),
-            agent: None,
-            version: None,
+            ..Progress::default()
         };
         let s = state(&planned, &repo, &p);
         assert!(s.is_wholly_known());
-        assert_eq!(s.attr("token_wo"), &Value::Null);
         assert_eq!(s.attr("project_number"), &Value::String("1".into()));
         assert_eq!(s.attr("id"), &Value::String(repo.name()));
     }
@@ -571,11 +300,11 @@ mod tests {
     #[test]
     fn token_change_detection() {
         let a = Model {
-            token: Attr::Known("pypi-a".into()),
+            token: Attr::Known(model::Token::new("pypi-a")),
             ..Model::default()
         };
         let b = Model {
-            token: Attr::Known("pypi-b".into()),
+            token: Attr::Known(model::Token::new("pypi-b")),
             ..Model::default()
         };
         assert!(token_changed(&a, &b));

@@ -67,13 +67,35 @@ fn fix_for(step: Step, resource: &str, err: &ApiError) -> String {
         Step::SecretPolicy if err.status() == Some("INVALID_ARGUMENT") && message.contains("does not exist") => {
             "The project's Artifact Registry service agent does not exist yet. Set `create_service_agent = true` (the default), or create it with `gcloud beta services identity create --service=artifactregistry.googleapis.com --project=PROJECT`.".into()
         }
-        Step::PatchRepository if err.is_failed_precondition() => "Artifact Registry checks new upstream credentials against the upstream before accepting them, and refused these. Check that the secret version is ENABLED, that the service agent holds `roles/secretmanager.secretAccessor` on the secret (IAM changes can take a minute to propagate: re-running apply usually succeeds), and that the token is a valid PyPI API token.".into(),
+        Step::PatchRepository if is_upstream_refusal(err) => "Artifact Registry checks new upstream credentials against the upstream before accepting them, and refused these. Check that the secret version is ENABLED, that the service agent holds `roles/secretmanager.secretAccessor` on the secret (IAM changes can take a minute to propagate: re-running apply usually succeeds), and that the token is a valid PyPI API token.".into(),
         Step::GetRepository | Step::PatchRepository if err.is_not_found() => {
             "The repository does not exist. Create the PyPI remote repository first (for example with `google_artifact_registry_repository`).".into()
         }
         Step::ProjectLookup if err.is_not_found() => "The project does not exist or the caller cannot see it.".into(),
         _ => "Retry the operation; if it keeps failing, the message above says what Google refused.".into(),
     }
+}
+
+/// Artifact Registry's refusal of upstream credentials it could not check
+/// (a grant not yet visible to it, a disabled version, a token the upstream
+/// rejects). Its status name is undocumented, so the message decides.
+pub fn is_upstream_refusal(err: &ApiError) -> bool {
+    matches!(err, ApiError::Status { http_status: 400, message, .. }
+        if message.contains("Failed to validate remote upstream"))
+}
+
+/// An upstream refusal that waiting may heal: not one saying the upstream
+/// rejected the token itself (Google's wording for that names the bearer
+/// token fetch and invalid credentials), which no wait changes.
+pub fn may_be_propagation(err: &ApiError) -> bool {
+    let token_rejected = |m: &str| {
+        let m = m.to_ascii_lowercase();
+        m.contains("bearer token")
+            || m.contains("credentials are invalid")
+            || m.contains("unauthenticated")
+    };
+    is_upstream_refusal(err)
+        && !matches!(err, ApiError::Status { message, .. } if token_rejected(message))
 }
 
 #[cfg(test)]
@@ -88,6 +110,19 @@ mod tests {
             status: status.into(),
             message: message.into(),
         }
+    }
+
+    #[test]
+    fn only_refusals_that_time_may_heal_are_waited_out() {
+        let grant = status(
+            400,
+            "FAILED_PRECONDITION",
+            "Failed to validate remote upstream: the service agent lacks permission",
+        );
+        let token = status(400, "INVALID_ARGUMENT", "Failed to validate remote upstream: failed to fetch bearer token; this typically means your upstream credentials are invalid");
+        assert!(may_be_propagation(&grant));
+        assert!(is_upstream_refusal(&token) && !may_be_propagation(&token));
+        assert!(!may_be_propagation(&status(403, "PERMISSION_DENIED", "no")));
     }
 
     #[test]

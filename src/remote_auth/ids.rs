@@ -190,6 +190,17 @@ pub fn parse_version_name(name: &str) -> Option<VersionRef> {
     }
 }
 
+/// Parses a secret name `projects/P/secrets/S`; `None` when it is not one.
+pub fn parse_secret_name(name: &str) -> Option<SecretRef> {
+    match name.split('/').collect::<Vec<_>>().as_slice() {
+        ["projects", p, "secrets", s] if !p.is_empty() && !s.is_empty() => Some(SecretRef {
+            project: (*p).to_string(),
+            id: (*s).to_string(),
+        }),
+        _ => None,
+    }
+}
+
 /// The forms `terraform import` accepts, for error messages.
 pub const IMPORT_FORMATS: &str =
     "projects/PROJECT/locations/LOCATION/repositories/REPOSITORY, PROJECT/LOCATION/REPOSITORY, or LOCATION/REPOSITORY (with the provider's project)";

@@ -10,6 +10,7 @@
 //! Google calls of the guide), [`errors`] (diagnostics that name the fix).
 
 pub mod apply;
+pub mod converge;
 pub mod data_source;
 pub mod errors;
 pub mod ids;

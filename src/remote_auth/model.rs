@@ -12,6 +12,111 @@ use serde::{Deserialize, Deserializer};
 use crate::tfplugin::typed::{self, Attr};
 use crate::tfplugin::{Number, Value};
 
+/// A PyPI token (or another index's password) held in memory. Its `Debug`
+/// prints a placeholder, so no log line or error built from a model can
+/// carry it; [`Token::expose`] is the one way to the text.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Token(String);
+
+impl Token {
+    /// Wraps a token.
+    pub fn new(text: impl Into<String>) -> Token {
+        Token(text.into())
+    }
+    /// The token itself, for the one request that stores it and for comparisons.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Token {
+    fn from(text: &str) -> Token {
+        Token::new(text)
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Token(<redacted, {} bytes>)", self.0.len())
+    }
+}
+
+/// What becomes of a version a rotation superseded (`previous_version_policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreviousVersionPolicy {
+    /// Disable it (the default): it can be re-enabled.
+    Disable,
+    /// Destroy it: the token is gone for good.
+    Destroy,
+    /// Leave it enabled.
+    Keep,
+}
+
+impl PreviousVersionPolicy {
+    /// Every accepted value, as written in configuration.
+    pub const NAMES: [&'static str; 3] = ["DISABLE", "DESTROY", "KEEP"];
+    /// The policy an attribute names; null or unknown is the default.
+    pub fn of(attr: &Attr<String>) -> PreviousVersionPolicy {
+        match attr.known().map(String::as_str) {
+            Some("DESTROY") => PreviousVersionPolicy::Destroy,
+            Some("KEEP") => PreviousVersionPolicy::Keep,
+            _ => Defaults::PREVIOUS_VERSION_POLICY,
+        }
+    }
+    /// The configuration spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PreviousVersionPolicy::Disable => "DISABLE",
+            PreviousVersionPolicy::Destroy => "DESTROY",
+            PreviousVersionPolicy::Keep => "KEEP",
+        }
+    }
+}
+
+/// What destroy does (`deletion_policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeletionPolicy {
+    /// Clear the credentials and remove what this resource made (the default).
+    Delete,
+    /// Only forget.
+    Abandon,
+}
+
+impl DeletionPolicy {
+    /// Every accepted value, as written in configuration.
+    pub const NAMES: [&'static str; 2] = ["DELETE", "ABANDON"];
+    /// The policy an attribute names; null or unknown is the default.
+    pub fn of(attr: &Attr<String>) -> DeletionPolicy {
+        match attr.known().map(String::as_str) {
+            Some("ABANDON") => DeletionPolicy::Abandon,
+            _ => Defaults::DELETION_POLICY,
+        }
+    }
+    /// The configuration spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeletionPolicy::Delete => "DELETE",
+            DeletionPolicy::Abandon => "ABANDON",
+        }
+    }
+}
+
+/// The defaults of the optional arguments, in one place for plan, apply,
+/// import and the docs.
+pub struct Defaults;
+
+impl Defaults {
+    /// `username`: what PyPI API tokens require.
+    pub const USERNAME: &'static str = "__token__";
+    /// `previous_version_policy`.
+    pub const PREVIOUS_VERSION_POLICY: PreviousVersionPolicy = PreviousVersionPolicy::Disable;
+    /// `deletion_policy`.
+    pub const DELETION_POLICY: DeletionPolicy = DeletionPolicy::Delete;
+    /// `create_service_agent`.
+    pub const CREATE_SERVICE_AGENT: bool = true;
+}
+
 /// Operation timeouts from the `timeouts` block.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
@@ -46,9 +151,9 @@ pub struct Model {
     /// Labels for a created secret.
     pub secret_labels: Attr<BTreeMap<String, String>>,
     /// Token kept in state.
-    pub token: Attr<String>,
+    pub token: Attr<Token>,
     /// Write-only token (only ever non-null in configuration).
-    pub token_wo: Attr<String>,
+    pub token_wo: Attr<Token>,
     /// Version of the write-only token; a change rotates.
     pub token_wo_version: Attr<Number>,
     /// Upstream username.
@@ -99,11 +204,24 @@ impl Model {
     }
 
     /// The token from configuration (`token` or `token_wo`), when known.
-    pub fn configured_token(&self) -> Option<&str> {
-        self.token
+    pub fn configured_token(&self) -> Option<&Token> {
+        self.token.known().or(self.token_wo.known())
+    }
+
+    /// The username to set: configured, or the default.
+    pub fn username_or_default(&self) -> String {
+        self.username
             .known()
-            .or(self.token_wo.known())
-            .map(String::as_str)
+            .cloned()
+            .unwrap_or_else(|| Defaults::USERNAME.to_string())
+    }
+
+    /// `create_service_agent`, or its default.
+    pub fn create_service_agent_or_default(&self) -> bool {
+        self.create_service_agent
+            .known()
+            .copied()
+            .unwrap_or(Defaults::CREATE_SERVICE_AGENT)
     }
 }
 
@@ -203,6 +321,43 @@ mod tests {
         assert_eq!(m.create_service_agent, Attr::Known(false));
         assert_eq!(Model::from_value(&Value::Null), Ok(Model::default()));
         assert_eq!(Model::from_value(&Value::Unknown), Ok(Model::default()));
+    }
+
+    #[test]
+    fn tokens_never_show_in_debug_output() {
+        let v = Value::Object(BTreeMap::from([(
+            "token".to_string(),
+            Value::String("pypi-very-secret".into()),
+        )]));
+        let m = Model::from_value(&v).expect("decodes");
+        let shown = format!("{m:?}");
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert_eq!(
+            m.configured_token().map(Token::expose),
+            Some("pypi-very-secret")
+        );
+    }
+
+    #[test]
+    fn policies_read_their_defaults() {
+        assert_eq!(
+            PreviousVersionPolicy::of(&Attr::Null),
+            PreviousVersionPolicy::Disable
+        );
+        assert_eq!(
+            PreviousVersionPolicy::of(&Attr::Known("KEEP".into())),
+            PreviousVersionPolicy::Keep
+        );
+        assert_eq!(DeletionPolicy::of(&Attr::Unknown), DeletionPolicy::Delete);
+        for name in PreviousVersionPolicy::NAMES {
+            assert_eq!(
+                PreviousVersionPolicy::of(&Attr::Known(name.into())).as_str(),
+                name
+            );
+        }
+        for name in DeletionPolicy::NAMES {
+            assert_eq!(DeletionPolicy::of(&Attr::Known(name.into())).as_str(), name);
+        }
     }
 
     #[test]

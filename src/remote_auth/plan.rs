@@ -230,7 +230,8 @@ fn plan_update(
     );
     set(planned, "project_number", keep(&prior.project_number));
     set(planned, "service_agent", keep(&prior.service_agent));
-    let drifted = !Private::decode(prior_private).drift.is_empty();
+    let bookkeeping = Private::decode(prior_private);
+    let drifted = !bookkeeping.drift.is_empty() || bookkeeping.has_pending_work();
     let moved =
         prior.secret_id != planned_m.secret_id || prior.secret_project != planned_m.secret_project;
     let token = token_changed(prior, planned_m);

@@ -22,6 +22,9 @@ pub enum Drift {
     VersionNotEnabled,
     /// The secret (or the version) no longer exists.
     SecretMissing,
+    /// Work an earlier apply could not finish: a superseded version still to
+    /// disable or destroy, or the secret moved away from still to release.
+    CleanupPending,
 }
 
 impl Drift {
@@ -33,6 +36,7 @@ impl Drift {
             Drift::BindingMissing => "the Artifact Registry service agent no longer has roles/secretmanager.secretAccessor on the secret",
             Drift::VersionNotEnabled => "the secret version in use is disabled or destroyed",
             Drift::SecretMissing => "the secret or its version was deleted",
+            Drift::CleanupPending => "an earlier apply stopped before it disabled the superseded secret version or released the previous secret",
         }
     }
     /// True when repairing needs a new secret version.
@@ -65,6 +69,19 @@ pub struct Private {
     /// Out-of-band changes found by the last Read; cleared by Apply.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<Drift>,
+    /// Versions a rotation superseded whose `previous_version_policy` is
+    /// still to be applied (recorded before the repository is repointed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub superseded: Vec<String>,
+    /// When (Unix seconds) a create that had just granted the service agent
+    /// was refused by the upstream check because the grant was not visible
+    /// yet; cleared once the repository uses the version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awaiting_grant_since: Option<i64>,
+    /// The secret this resource moved away from, with what it made there,
+    /// until it has been released.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<Box<Private>>,
 }
 
 impl Private {
@@ -101,6 +118,10 @@ impl Private {
     pub fn forget_version(&mut self, name: &str) {
         self.created_versions
             .retain(|v| !same_version_tail(v, name));
+    }
+    /// True when an earlier apply left work that Read cannot see as drift.
+    pub fn has_pending_work(&self) -> bool {
+        !self.superseded.is_empty() || self.moved_from.is_some()
     }
     /// Adds a drift finding once.
     pub fn note(&mut self, drift: Drift) {

@@ -100,6 +100,9 @@ async fn refresh(
         });
     };
     private.drift.clear();
+    if private.has_pending_work() {
+        private.note(Drift::CleanupPending);
+    }
     if let Some(v) = &ours {
         if !same_version_tail(&creds.password_secret_version, v)
             || !super::release::points_at(env, &creds.password_secret_version, &secret).await

@@ -11,9 +11,12 @@ use crate::tfplugin::provider::{
     ApplyResponse, CreateRequest, DeleteRequest, DeleteResponse, ImportRequest, ImportResponse,
     PlanRequest, PlanResponse, ReadRequest, ReadResponse, UpdateRequest, ValidateRequest,
 };
-use crate::tfplugin::{CallContext, Diagnostics, IdentitySchema, Resource, Schema, Value};
+use crate::tfplugin::{
+    CallContext, Diagnostic, Diagnostics, IdentitySchema, Resource, Schema, Value,
+};
 
 use super::model::Model;
+use super::private::Private;
 use super::steps::{Caches, Env};
 use super::{apply, import, model, plan, read, schema, timeouts, validate};
 
@@ -52,10 +55,24 @@ impl RemoteAuth {
     }
 }
 
-/// A timeout from a state or plan value's `timeouts` block.
-fn timeout_of(v: &Value, pick: fn(&model::Timeouts) -> &crate::tfplugin::Attr<String>) -> Duration {
-    let m = Model::from_value(v).unwrap_or_default();
+/// A timeout from a decoded state or plan's `timeouts` block.
+fn timeout_of(m: &Model, pick: fn(&model::Timeouts) -> &crate::tfplugin::Attr<String>) -> Duration {
     timeouts::resolve(m.timeout(pick))
+}
+
+/// Decodes the values of one RPC, each once; a value of the wrong shape is
+/// a framework bug and is reported as such.
+fn decode<const N: usize>(values: [&Value; N]) -> Result<[Model; N], Diagnostic> {
+    let mut out: [Model; N] = std::array::from_fn(|_| Model::default());
+    for (slot, v) in out.iter_mut().zip(values) {
+        *slot = Model::from_value(v).map_err(|e| {
+            Diagnostic::error(
+                "Unexpected value",
+                format!("{e}. This is a bug in the provider."),
+            )
+        })?;
+    }
+    Ok(out)
 }
 
 #[async_trait]
@@ -102,82 +119,73 @@ impl Resource for RemoteAuth {
     }
 
     async fn create(&self, ctx: &CallContext, req: CreateRequest) -> ApplyResponse {
+        let fail = |d: Diagnostics| ApplyResponse {
+            diagnostics: d,
+            ..ApplyResponse::default()
+        };
         let configured = match self.handle.get() {
             Ok(c) => c,
-            Err(d) => {
-                return ApplyResponse {
-                    diagnostics: d.into(),
-                    ..ApplyResponse::default()
-                }
-            }
+            Err(d) => return fail(d.into()),
         };
-        let env = self.env(
-            &configured,
-            ctx,
-            timeout_of(&req.planned_state, |t| &t.create),
-        );
-        apply::create(
-            &env,
-            &req.planned_state,
-            &req.config,
-            configured.project.as_deref(),
-        )
-        .await
+        let [planned, config] = match decode([&req.planned_state, &req.config]) {
+            Ok(m) => m,
+            Err(d) => return fail(d.into()),
+        };
+        let env = self.env(&configured, ctx, timeout_of(&planned, |t| &t.create));
+        let change = apply::Change {
+            planned_value: &req.planned_state,
+            planned: &planned,
+            config: &config,
+            provider_project: configured.project.as_deref(),
+        };
+        apply::create(&env, &change).await
     }
 
     async fn update(&self, ctx: &CallContext, req: UpdateRequest) -> ApplyResponse {
+        let keep = |d: Diagnostics| ApplyResponse {
+            new_state: req.prior_state.clone(),
+            private: req.planned_private.clone(),
+            diagnostics: d,
+            ..ApplyResponse::default()
+        };
         let configured = match self.handle.get() {
             Ok(c) => c,
-            Err(d) => {
-                return ApplyResponse {
-                    new_state: req.prior_state,
-                    private: req.planned_private,
-                    diagnostics: d.into(),
-                    ..ApplyResponse::default()
-                }
-            }
+            Err(d) => return keep(d.into()),
         };
-        let env = self.env(
-            &configured,
-            ctx,
-            timeout_of(&req.planned_state, |t| &t.update),
-        );
-        apply::update(
-            &env,
-            &req.prior_state,
-            &req.planned_state,
-            &req.config,
-            &req.planned_private,
-            configured.project.as_deref(),
-        )
-        .await
+        let [prior, planned, config] =
+            match decode([&req.prior_state, &req.planned_state, &req.config]) {
+                Ok(m) => m,
+                Err(d) => return keep(d.into()),
+            };
+        let env = self.env(&configured, ctx, timeout_of(&planned, |t| &t.update));
+        let change = apply::Change {
+            planned_value: &req.planned_state,
+            planned: &planned,
+            config: &config,
+            provider_project: configured.project.as_deref(),
+        };
+        let private = Private::decode(&req.planned_private);
+        apply::update(&env, &change, &req.prior_state, &prior, private).await
     }
 
     async fn delete(&self, ctx: &CallContext, req: DeleteRequest) -> DeleteResponse {
+        let fail = |d: Diagnostics| DeleteResponse {
+            diagnostics: d,
+            ..DeleteResponse::default()
+        };
         let configured = match self.handle.get() {
             Ok(c) => c,
-            Err(d) => {
-                return DeleteResponse {
-                    diagnostics: d.into(),
-                    ..DeleteResponse::default()
-                }
-            }
+            Err(d) => return fail(d.into()),
         };
-        let env = self.env(
-            &configured,
-            ctx,
-            timeout_of(&req.prior_state, |t| &t.delete),
-        );
-        let out = apply::delete(
-            &env,
-            &req.prior_state,
-            &req.private,
-            configured.project.as_deref(),
-        )
-        .await;
+        let [prior] = match decode([&req.prior_state]) {
+            Ok(m) => m,
+            Err(d) => return fail(d.into()),
+        };
+        let env = self.env(&configured, ctx, timeout_of(&prior, |t| &t.delete));
+        let out = apply::delete(&env, &prior, &req.private, configured.project.as_deref()).await;
         DeleteResponse {
             private: Some(out.private),
-            identity: out.new_identity,
+            identity: out.identity,
             diagnostics: out.diagnostics,
         }
     }

@@ -2,7 +2,10 @@
 //! on the secret itself (annotations) so that every resource, in any state
 //! file, sees the others:
 //!
-//! - `pypi-auth-user-<hash>` = repository name: one per repository using the secret;
+//! - `pypi-auth-user-<hash>` = `<repository name>` or `<repository name>#<n>,<m>`:
+//!   one per repository using the secret, with the version numbers it uses or
+//!   is about to use (written before the repository is pointed at them, so
+//!   nobody else disables a version some repository depends on);
 //! - `pypi-auth-created-by` = repository name: the secret was created by this provider;
 //! - `pypi-auth-bound-<project number>` = member: this provider added that
 //!   project's service agent to the accessor binding.
@@ -21,6 +24,109 @@ const USER_PREFIX: &str = "pypi-auth-user-";
 pub const CREATED_BY_KEY: &str = "pypi-auth-created-by";
 /// Prefix of binding markers.
 const BOUND_PREFIX: &str = "pypi-auth-bound-";
+/// Separates a user's repository name from the versions it claims; never
+/// part of a resource name.
+const CLAIM_SEPARATOR: char = '#';
+
+/// Secret Manager's limit on annotation keys and values together, in bytes.
+pub const ANNOTATION_BUDGET: usize = 16 * 1024;
+
+/// Bytes the annotations take against [`ANNOTATION_BUDGET`].
+pub fn annotation_bytes(annotations: &BTreeMap<String, String>) -> usize {
+    annotations.iter().map(|(k, v)| k.len() + v.len()).sum()
+}
+
+/// One recorded user of the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// The repository's full name.
+    pub repository: String,
+    /// Version numbers (as text) the repository uses or is about to use.
+    pub versions: Vec<String>,
+}
+
+impl User {
+    /// Parses an annotation value.
+    fn parse(value: &str) -> User {
+        match value.split_once(CLAIM_SEPARATOR) {
+            Some((repo, versions)) => User {
+                repository: repo.to_string(),
+                versions: versions
+                    .split(',')
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            },
+            None => User {
+                repository: value.to_string(),
+                versions: Vec::new(),
+            },
+        }
+    }
+    /// The annotation value.
+    fn encode(&self) -> String {
+        if self.versions.is_empty() {
+            self.repository.clone()
+        } else {
+            format!(
+                "{}{CLAIM_SEPARATOR}{}",
+                self.repository,
+                self.versions.join(",")
+            )
+        }
+    }
+}
+
+/// Every recorded user.
+pub fn users(annotations: &BTreeMap<String, String>) -> Vec<User> {
+    annotations
+        .iter()
+        .filter(|(k, _)| k.starts_with(USER_PREFIX))
+        .map(|(_, v)| User::parse(v))
+        .collect()
+}
+
+/// Version numbers claimed by users other than `me`.
+pub fn claimed_by_others(annotations: &BTreeMap<String, String>, me: &str) -> Vec<String> {
+    users(annotations)
+        .into_iter()
+        .filter(|u| u.repository != me)
+        .flat_map(|u| u.versions)
+        .collect()
+}
+
+/// The versions `me` claims.
+pub fn my_claims(annotations: &BTreeMap<String, String>, me: &str) -> Vec<String> {
+    annotations
+        .get(&user_key(me))
+        .map(|v| User::parse(v))
+        .filter(|u| u.repository == me)
+        .map(|u| u.versions)
+        .unwrap_or_default()
+}
+
+/// Records `me` as a user claiming exactly `versions`; true when the
+/// annotations changed.
+pub fn claim(annotations: &mut BTreeMap<String, String>, me: &str, versions: &[String]) -> bool {
+    let value = User {
+        repository: me.to_string(),
+        versions: versions.to_vec(),
+    }
+    .encode();
+    let key = user_key(me);
+    if annotations.get(&key) == Some(&value) {
+        return false;
+    }
+    annotations.insert(key, value);
+    true
+}
+
+/// What recording `me` with `versions` claimed adds to the annotations'
+/// size (for the budget check before any change).
+pub fn entry_bytes(me: &str, versions: usize) -> usize {
+    // Key, repository name, separator and up to 20 digits plus a comma per version.
+    user_key(me).len() + me.len() + 1 + versions * 21
+}
 
 /// The annotation key recording `repository_name` as a user. Hashing keeps the
 /// key within Google's 63-character limit with alphanumerics at both ends.
@@ -36,11 +142,11 @@ pub fn bound_key(project_number: &str) -> String {
 }
 
 /// Repository names recorded as users, except `me`.
-pub fn other_users<'a>(annotations: &'a BTreeMap<String, String>, me: &str) -> Vec<&'a str> {
-    annotations
-        .iter()
-        .filter(|(k, v)| k.starts_with(USER_PREFIX) && v.as_str() != me)
-        .map(|(_, v)| v.as_str())
+pub fn other_users(annotations: &BTreeMap<String, String>, me: &str) -> Vec<String> {
+    users(annotations)
+        .into_iter()
+        .map(|u| u.repository)
+        .filter(|r| r != me)
         .collect()
 }
 
@@ -53,19 +159,27 @@ pub fn project_of(repository_name: &str) -> Option<&str> {
     }
 }
 
-/// Adds `me` as a user; true when the annotations changed.
-pub fn add_user(annotations: &mut BTreeMap<String, String>, me: &str) -> bool {
-    let key = user_key(me);
-    if annotations.get(&key).map(String::as_str) == Some(me) {
-        return false;
-    }
-    annotations.insert(key, me.to_string());
-    true
+/// True when `me` is recorded as a user.
+pub fn is_user(annotations: &BTreeMap<String, String>, me: &str) -> bool {
+    annotations
+        .get(&user_key(me))
+        .is_some_and(|v| User::parse(v).repository == me)
 }
 
-/// Removes `me` as a user; true when the annotations changed.
-pub fn remove_user(annotations: &mut BTreeMap<String, String>, me: &str) -> bool {
-    annotations.remove(&user_key(me)).is_some()
+/// Adds `me` as a user (keeping its claims); true when the annotations changed.
+pub fn add_user(annotations: &mut BTreeMap<String, String>, me: &str) -> bool {
+    if annotations
+        .get(&user_key(me))
+        .is_some_and(|v| User::parse(v).repository == me)
+    {
+        return false;
+    }
+    claim(annotations, me, &[])
+}
+
+/// Removes `repository` as a user; true when the annotations changed.
+pub fn remove_user(annotations: &mut BTreeMap<String, String>, repository: &str) -> bool {
+    annotations.remove(&user_key(repository)).is_some()
 }
 
 #[cfg(test)]
@@ -98,6 +212,23 @@ mod tests {
         assert!(!remove_user(&mut ann, REPO_B));
         assert!(other_users(&ann, REPO_A).is_empty());
         assert_eq!(ann.get("team").map(String::as_str), Some("x"));
+    }
+
+    #[test]
+    fn claims_are_recorded_per_user_and_seen_by_others() {
+        let mut ann = BTreeMap::new();
+        assert!(claim(&mut ann, REPO_A, &["1".into(), "2".into()]));
+        assert!(!claim(&mut ann, REPO_A, &["1".into(), "2".into()]));
+        assert!(add_user(&mut ann, REPO_B));
+        assert!(!add_user(&mut ann, REPO_A), "keeps A's claims");
+        assert_eq!(my_claims(&ann, REPO_A), vec!["1", "2"]);
+        assert_eq!(claimed_by_others(&ann, REPO_B), vec!["1", "2"]);
+        assert!(claimed_by_others(&ann, REPO_A).is_empty());
+        assert_eq!(other_users(&ann, REPO_B), vec![REPO_A.to_string()]);
+        // Entries written before claims existed read as users without claims.
+        ann.insert(user_key(REPO_B), REPO_B.into());
+        assert_eq!(users(&ann).len(), 2);
+        assert!(annotation_bytes(&ann) < entry_bytes(REPO_A, 2) + entry_bytes(REPO_B, 0));
     }
 
     #[test]

@@ -1,18 +1,20 @@
-//! The individual Google calls of the workflow, each idempotent ("ensure"),
-//! shared by create, update, repair and delete. Errors come back as
-//! diagnostics that already name the operation, resource and fix.
+//! The individual Google calls of the workflow, each safe to repeat, shared
+//! by converge, release, read and plan. Errors come back as diagnostics that
+//! already name the operation, resource and fix.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use crate::google::artifactregistry::{Repository, UsernamePasswordCredentials};
-use crate::google::retry::{self, RetryPolicy};
-use crate::google::secretmanager::Secret;
+use crate::google::retry::RetryPolicy;
+use crate::google::rmw;
+use crate::google::secretmanager::{Secret, SecretVersion};
 use crate::google::{ApiError, GoogleClient, Op};
 use crate::tfplugin::Diagnostic;
 
-use super::errors::{api_error, Step};
+use super::errors::{api_error, may_be_propagation, Step};
 use super::ids::{self, SecretRef};
+use super::model::Token;
 use super::sharing;
 
 /// Caches that live as long as the provider instance.
@@ -37,6 +39,18 @@ pub struct Env<'a> {
     pub op: Op,
     /// Provider-lifetime caches.
     pub caches: &'a Caches,
+}
+
+/// A secret as [`Env::create_secret`] leaves it.
+pub struct Ensured {
+    /// The secret as it now exists.
+    pub secret: Secret,
+    /// True when this provider created it for this repository (now, or in
+    /// an earlier run whose answer was lost).
+    pub ours: bool,
+    /// True when this call's create answered: the secret is new, with no
+    /// versions and an empty policy.
+    pub created_now: bool,
 }
 
 impl Env<'_> {
@@ -90,67 +104,66 @@ impl Env<'_> {
         }
     }
 
-    /// Makes sure the secret exists and records `me` as a user. Answers
-    /// whether this call created it. A concurrent create (409) is used as is.
-    pub async fn ensure_secret(
+    /// Creates the secret from `body` for repository `me`. A create whose
+    /// answer was lost is not sent again blindly: the secret is read, and
+    /// it is ours when it carries our created-by marker. A concurrent create
+    /// by another resource (409) is used as it is.
+    pub async fn create_secret(
         &self,
         secret: &SecretRef,
-        existing: Option<Secret>,
-        replicas: &[String],
-        labels: &BTreeMap<String, String>,
+        body: &Secret,
         me: &str,
-    ) -> Result<bool, Diagnostic> {
-        if existing.is_some() {
-            self.update_annotations(secret, |a| sharing::add_user(a, me))
-                .await?;
-            return Ok(false);
-        }
-        let replication = if replicas.is_empty() {
-            serde_json::json!({"automatic": {}})
-        } else {
-            let list: Vec<_> = replicas
-                .iter()
-                .map(|l| serde_json::json!({"location": l}))
-                .collect();
-            serde_json::json!({"userManaged": {"replicas": list}})
-        };
-        let mut annotations = BTreeMap::new();
-        sharing::add_user(&mut annotations, me);
-        annotations.insert(sharing::CREATED_BY_KEY.to_string(), me.to_string());
-        tracing::info!(secret = %secret.name(), "creating the secret");
-        let body = Secret {
-            replication: Some(replication),
-            labels: labels.clone(),
-            annotations,
-            ..Secret::default()
-        };
-        match self
-            .client
-            .create_secret(&self.op, &secret.project, &secret.id, &body)
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) if e.is_already_exists() => {
-                self.update_annotations(secret, |a| sharing::add_user(a, me))
-                    .await?;
-                Ok(false)
+    ) -> Result<Ensured, Diagnostic> {
+        let error = |e: &ApiError| api_error(Step::Secret, "create the secret", &secret.name(), e);
+        for _ in 0..3 {
+            tracing::info!(secret = %secret.name(), "creating the secret");
+            match self
+                .client
+                .create_secret(&self.op, &secret.project, &secret.id, body)
+                .await
+            {
+                Ok(created) => {
+                    return Ok(Ensured {
+                        secret: created,
+                        ours: true,
+                        created_now: true,
+                    })
+                }
+                Err(e) if e.is_already_exists() || e.is_unconfirmed() => {
+                    tracing::info!(secret = %secret.name(), error = %e, "reading the secret to learn what the create did");
+                    if let Some(found) = self.get_secret(secret).await? {
+                        let ours = found
+                            .annotations
+                            .get(sharing::CREATED_BY_KEY)
+                            .map(String::as_str)
+                            == Some(me);
+                        return Ok(Ensured {
+                            secret: found,
+                            ours,
+                            created_now: false,
+                        });
+                    }
+                    if !e.is_unconfirmed() {
+                        return Err(error(&e));
+                    }
+                }
+                Err(e) => return Err(error(&e)),
             }
-            Err(e) => Err(api_error(
-                Step::Secret,
-                "create the secret",
-                &secret.name(),
-                &e,
-            )),
         }
+        Err(Diagnostic::error(
+            "Could not create the secret",
+            format!("Creating {} kept failing without an answer.", secret.name()),
+        ))
     }
 
-    /// Read-modify-write of the secret's annotations; `modify` answers whether
-    /// anything changed. A missing secret is success (nothing to record on).
+    /// Read-modify-write of the secret's annotations; `modify` answers
+    /// whether anything changed. Answers the secret as it is afterwards, or
+    /// `None` when it does not exist (nothing to record on).
     pub async fn update_annotations<F>(
         &self,
         secret: &SecretRef,
         modify: F,
-    ) -> Result<(), Diagnostic>
+    ) -> Result<Option<Secret>, Diagnostic>
     where
         F: Fn(&mut BTreeMap<String, String>) -> bool,
     {
@@ -162,127 +175,140 @@ impl Env<'_> {
         );
         let _serialized = gate.lock().await;
         // Other processes (another Terraform run, a person) can still win the
-        // etag race: re-read with jittered backoff until the deadline.
-        let backoff = RetryPolicy::default();
-        let mut conflicts: u32 = 0;
-        loop {
-            let mut current = match self.client.get_secret(&self.op, &name).await {
-                Ok(s) => s,
-                Err(e) if e.is_not_found() => return Ok(()),
-                Err(e) => {
-                    return Err(api_error(
-                        Step::Secret,
-                        "read the secret's annotations",
-                        &name,
-                        &e,
-                    ))
-                }
-            };
-            if !modify(&mut current.annotations) {
-                return Ok(());
-            }
-            match self
-                .client
-                .patch_secret(&self.op, &current, "annotations")
-                .await
-            {
-                Ok(_) => return Ok(()),
-                Err(e)
-                    if e.is_aborted()
-                        || e.is_failed_precondition()
-                        || e.status() == Some("ALREADY_EXISTS") =>
-                {
-                    let wait = backoff.delay(conflicts);
-                    conflicts = conflicts.saturating_add(1);
-                    if !retry::fits_before_deadline(&self.op, wait) {
-                        return Err(api_error(
-                            Step::Secret,
-                            "record this repository on the secret's annotations (concurrent changes kept winning until the timeout)",
-                            &name,
-                            &e,
-                        ));
-                    }
-                    tracing::debug!(
-                        conflicts,
-                        "secret annotations changed concurrently; reading them again"
-                    );
-                    retry::sleep_unless_cancelled(&self.op, wait)
-                        .await
-                        .map_err(|e| {
-                            api_error(
-                                Step::Secret,
-                                "record this repository on the secret's annotations",
-                                &name,
-                                &e,
-                            )
-                        })?;
-                }
-                Err(e) => {
-                    return Err(api_error(
-                        Step::Secret,
-                        "record this repository on the secret's annotations",
-                        &name,
-                        &e,
-                    ))
-                }
-            }
+        // etag race: rmw reads again with jittered backoff until the deadline.
+        let result = rmw::read_modify_write(
+            &self.op,
+            &RetryPolicy::default(),
+            "secret annotations",
+            || self.client.get_secret(&self.op, &name),
+            |s: &mut Secret| modify(&mut s.annotations),
+            |s: Secret| async move { self.client.patch_secret(&self.op, &s, "annotations").await },
+            |e| {
+                e.is_aborted() || e.is_failed_precondition() || e.status() == Some("ALREADY_EXISTS")
+            },
+        )
+        .await;
+        match result {
+            Ok(w) => Ok(Some(w.value)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(api_error(
+                Step::Secret,
+                "record this repository on the secret's annotations",
+                &name,
+                &e,
+            )),
         }
     }
 
-    /// Adds a version holding `token`; answers its name in project-ID form.
-    pub async fn add_version(&self, secret: &SecretRef, token: &str) -> Result<String, Diagnostic> {
-        tracing::info!(secret = %secret.name(), "adding a secret version with the token");
-        let v = self
-            .client
-            .add_secret_version(&self.op, &secret.name(), token.as_bytes())
+    /// Every version of the secret.
+    pub async fn list_versions(
+        &self,
+        secret: &SecretRef,
+    ) -> Result<Vec<SecretVersion>, Diagnostic> {
+        self.client
+            .list_secret_versions(&self.op, &secret.name())
             .await
             .map_err(|e| {
                 api_error(
                     Step::Version,
-                    "add a secret version with the token",
+                    "list the secret's versions",
                     &secret.name(),
                     &e,
                 )
-            })?;
-        let number = ids::parse_version_name(&v.name)
-            .map(|r| r.version)
-            .unwrap_or_default();
-        if number.is_empty() {
-            return Err(Diagnostic::error(
-                "Unexpected secret version name",
-                format!(
-                    "Secret Manager answered the new version of {} with the name {:?}.",
-                    secret.name(),
-                    v.name
-                ),
-            ));
-        }
-        Ok(secret.version_name(&number))
+            })
     }
 
-    /// Grants the Artifact Registry service agent of `project_number` the
-    /// accessor role on the secret; answers the agent's email and whether
-    /// this call added the binding.
-    ///
-    /// The agent is generated only when IAM answers that it does not exist
-    /// (and `create` is set): generating needs `serviceusage.services.use`,
-    /// which the roles Google's guide names do not grant, so callers with
-    /// exactly those roles work whenever the project already has its agent.
-    pub async fn bind_service_agent(
+    /// Adds a version holding `token`; answers its name in project-ID form.
+    /// `known` are the version numbers that existed before. An answer that
+    /// was lost is reconciled instead of repeated: a version that is new
+    /// since then and holds the token (compared by reading it back) is the
+    /// one this call added. Comparing against the versions seen before,
+    /// rather than against creation times, needs no trust in clocks.
+    pub async fn add_version(
         &self,
         secret: &SecretRef,
+        token: &Token,
+        known: &HashSet<String>,
+    ) -> Result<String, Diagnostic> {
+        let error = |e: &ApiError| {
+            api_error(
+                Step::Version,
+                "add a secret version with the token",
+                &secret.name(),
+                e,
+            )
+        };
+        let mut known = known.clone();
+        for _ in 0..3 {
+            tracing::info!(secret = %secret.name(), "adding a secret version with the token");
+            match self
+                .client
+                .add_secret_version(&self.op, &secret.name(), token.expose().as_bytes())
+                .await
+            {
+                Ok(v) => return self.version_name_of(secret, &v.name),
+                Err(e) if e.is_unconfirmed() => {
+                    tracing::info!(secret = %secret.name(), error = %e, "looking for the version the unanswered call may have added");
+                    let versions = self.list_versions(secret).await?;
+                    for v in versions.iter().rev() {
+                        let Some(n) = version_number(&v.name) else {
+                            continue;
+                        };
+                        if known.contains(&n) || v.state != "ENABLED" {
+                            continue;
+                        }
+                        let name = secret.version_name(&n);
+                        if self.version_holds(&name, token).await {
+                            tracing::info!(version = %name, "the unanswered call had added the version: adopting it");
+                            return Ok(name);
+                        }
+                        known.insert(n);
+                    }
+                }
+                Err(e) => return Err(error(&e)),
+            }
+        }
+        Err(Diagnostic::error(
+            "Could not add the secret version",
+            format!(
+                "Adding a version to {} kept failing without an answer.",
+                secret.name()
+            ),
+        ))
+    }
+
+    /// The project-ID form of a version name Google answered.
+    fn version_name_of(&self, secret: &SecretRef, answered: &str) -> Result<String, Diagnostic> {
+        match version_number(answered) {
+            Some(n) => Ok(secret.version_name(&n)),
+            None => Err(Diagnostic::error(
+                "Unexpected secret version name",
+                format!(
+                    "Secret Manager answered the new version of {} with the name {answered:?}.",
+                    secret.name()
+                ),
+            )),
+        }
+    }
+
+    /// Grants `member` the accessor role on the secret; answers whether this
+    /// call added it. A service agent IAM does not know is generated when
+    /// `create_agent` (for the repository `project`) and then waited for.
+    ///
+    /// The agent is generated only when IAM answers that it does not exist:
+    /// generating needs `serviceusage.services.use`, which the roles Google's
+    /// guide names do not grant, so callers with exactly those roles work
+    /// whenever the project already has its agent.
+    pub async fn grant(
+        &self,
+        secret: &SecretRef,
+        member: &str,
         project: &str,
-        project_number: &str,
-        create: bool,
-    ) -> Result<(String, bool), Diagnostic> {
-        let agent = ids::service_agent_email(project_number);
-        let member = ids::service_agent_member(&agent);
-        let first = self.try_add_binding(secret, &member).await;
-        let missing = matches!(&first, Err(e) if create && is_missing_agent(e));
-        if !missing {
-            return first
-                .map(|added| (agent, added))
-                .map_err(|e| self.binding_error(secret, &e));
+        create_agent: bool,
+    ) -> Result<bool, Diagnostic> {
+        let first = self.try_add_binding(secret, member).await;
+        if !matches!(&first, Err(e) if create_agent && is_missing_agent(e)) {
+            return first.map_err(|e| self.binding_error(secret, &e));
         }
         self.client
             .generate_artifact_registry_service_identity(&self.op, project)
@@ -295,38 +321,21 @@ impl Env<'_> {
                     &e,
                 )
             })?;
-        // A new agent can take a moment to become visible to IAM.
-        let backoff = RetryPolicy::default();
-        let mut attempt: u32 = 0;
-        loop {
-            match self.try_add_binding(secret, &member).await {
-                Ok(added) => return Ok((agent, added)),
-                Err(e) if is_missing_agent(&e) => {
-                    let wait = backoff.delay(attempt);
-                    attempt = attempt.saturating_add(1);
-                    if !retry::fits_before_deadline(&self.op, wait) {
-                        return Err(self.binding_error(secret, &e));
-                    }
-                    retry::sleep_unless_cancelled(&self.op, wait)
-                        .await
-                        .map_err(|e| self.binding_error(secret, &e))?;
-                }
-                Err(e) => return Err(self.binding_error(secret, &e)),
-            }
-        }
+        rmw::retry_while(
+            &self.op,
+            &RetryPolicy::default(),
+            "the new Artifact Registry service agent to become visible to IAM",
+            || self.try_add_binding(secret, member),
+            is_missing_agent,
+        )
+        .await
+        .map_err(|e| self.binding_error(secret, &e))
     }
 
-    /// Grants `member` the accessor role on the secret; answers whether it was added.
-    pub async fn add_binding(&self, secret: &SecretRef, member: &str) -> Result<bool, Diagnostic> {
-        self.try_add_binding(secret, member)
-            .await
-            .map_err(|e| self.binding_error(secret, &e))
-    }
-
-    /// [`Env::add_binding`] with the API error kept, so callers can react to it.
+    /// Adds the binding; "added by this call" is judged against the policy
+    /// read before the first write, so a write whose answer was lost still
+    /// counts as ours.
     async fn try_add_binding(&self, secret: &SecretRef, member: &str) -> Result<bool, ApiError> {
-        // "Added by this call" is judged against the policy read before the
-        // first write: a write whose answer was lost still counts as ours.
         let written = self
             .client
             .modify_secret_iam_policy(&self.op, &secret.name(), |p| {
@@ -344,6 +353,15 @@ impl Env<'_> {
             &secret.name(),
             e,
         )
+    }
+
+    /// True when the secret's policy grants `member` the accessor role.
+    pub async fn has_binding(&self, secret: &SecretRef, member: &str) -> Result<bool, Diagnostic> {
+        self.client
+            .get_secret_iam_policy(&self.op, &secret.name())
+            .await
+            .map(|p| p.has_member(ids::ACCESSOR_ROLE, member))
+            .map_err(|e| self.binding_error(secret, &e))
     }
 
     /// Removes `member` from the accessor role; a missing secret is success.
@@ -381,13 +399,18 @@ impl Env<'_> {
         }
     }
 
-    /// Points the repository at `version` with `username`.
+    /// Points the repository at `version` with `username`. With
+    /// `grant_is_new` (this apply just granted the service agent), a refusal
+    /// of the upstream check is waited out: IAM changes take minutes to
+    /// reach Artifact Registry's check, and the refusal then goes away.
+    /// The error keeps the API error, so callers can tell that refusal.
     pub async fn set_credentials(
         &self,
         repo: &str,
         username: &str,
         version: &str,
-    ) -> Result<(), Diagnostic> {
+        grant_is_new: bool,
+    ) -> Result<(), (Diagnostic, ApiError)> {
         tracing::info!(
             repository = repo,
             version,
@@ -397,18 +420,33 @@ impl Env<'_> {
             username: username.to_string(),
             password_secret_version: version.to_string(),
         };
-        self.client
-            .set_upstream_credentials(&self.op, repo, Some(&creds))
+        let patch = || async {
+            self.client
+                .set_upstream_credentials(&self.op, repo, Some(&creds))
+                .await
+                .map(|_| ())
+        };
+        let result = if grant_is_new {
+            rmw::retry_while(
+                &self.op,
+                &RetryPolicy::default(),
+                "the service agent's new access to the secret to reach Artifact Registry's upstream check (IAM changes take minutes to propagate)",
+                patch,
+                may_be_propagation,
+            )
             .await
-            .map(|_| ())
-            .map_err(|e| {
-                api_error(
-                    Step::PatchRepository,
-                    "set the repository's upstream credentials",
-                    repo,
-                    &e,
-                )
-            })
+        } else {
+            patch().await
+        };
+        result.map_err(|e| {
+            let d = api_error(
+                Step::PatchRepository,
+                "set the repository's upstream credentials",
+                repo,
+                &e,
+            );
+            (d, e)
+        })
     }
 
     /// Clears the repository's credentials; a missing repository is success.
@@ -457,15 +495,18 @@ impl Env<'_> {
         }
     }
 
-    /// Deletes the secret; already gone is success.
-    pub async fn delete_secret(&self, secret: &SecretRef) -> Result<(), Diagnostic> {
+    /// Deletes the secret if it is still as read with `etag`. Answers false
+    /// when it changed meanwhile (a new user may have arrived: decide again).
+    pub async fn delete_secret(&self, secret: &SecretRef, etag: &str) -> Result<bool, Diagnostic> {
+        let etag = (!etag.is_empty()).then_some(etag);
         match self
             .client
-            .delete_secret(&self.op, &secret.name(), None)
+            .delete_secret(&self.op, &secret.name(), etag)
             .await
         {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
+            Ok(()) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(true),
+            Err(e) if e.is_failed_precondition() || e.is_aborted() => Ok(false),
             Err(e) => Err(api_error(
                 Step::Secret,
                 "delete the secret",
@@ -475,14 +516,21 @@ impl Env<'_> {
         }
     }
 
-    /// True when the stored payload of `version` equals `token` (import adoption).
-    /// Any failure answers false: a new version is then stored, which is always safe.
-    pub async fn version_holds(&self, version: &str, token: &str) -> bool {
+    /// True when the stored payload of `version` equals `token`. Any failure
+    /// answers false: a new version is then stored, which is always safe.
+    pub async fn version_holds(&self, version: &str, token: &Token) -> bool {
         match self.client.access_secret_version(&self.op, version).await {
-            Ok(bytes) => bytes == token.as_bytes(),
+            Ok(bytes) => bytes == token.expose().as_bytes(),
             Err(_) => false,
         }
     }
+}
+
+/// The version number at the end of a version name.
+pub fn version_number(name: &str) -> Option<String> {
+    ids::parse_version_name(name)
+        .map(|r| r.version)
+        .filter(|n| !n.is_empty())
 }
 
 /// Locks a cache, recovering from a poisoned lock (a cache is always valid).

@@ -17,6 +17,7 @@ use super::private::Private;
 use super::release::{self, Release};
 use super::sharing;
 use super::steps::{Caches, Env};
+use crate::google::secretmanager::Secret;
 
 /// The repository recorded as this resource's user key.
 const ME: &str = "projects/123/locations/us/repositories/mine";
@@ -71,46 +72,54 @@ async fn with_env<T>(client: &GoogleClient, f: impl AsyncFnOnce(&Env<'_>) -> T) 
 }
 
 #[tokio::test]
-async fn a_create_that_loses_the_race_uses_the_secret_and_records_itself() {
+async fn a_create_that_loses_the_race_uses_the_secret_as_someone_elses() {
     let server = Server::start(vec![
         reply(
             409,
             r#"{"error":{"code":409,"message":"Secret [projects/123/secrets/tok] already exists.","status":"ALREADY_EXISTS"}}"#,
         ),
-        reply(200, &secret_json(&[OTHER], true)),
-        reply(200, &secret_json(&[OTHER, ME], true)),
+        reply(200, &secret_json(&[OTHER], false)),
     ])
     .await;
     let client = client(&server.root, None);
-    let created = with_env(&client, async |env| {
-        env.ensure_secret(&secret(), None, &[], &BTreeMap::new(), ME)
-            .await
+    let made = with_env(&client, async |env| {
+        env.create_secret(&secret(), &Secret::default(), ME).await
     })
-    .await;
-    assert_eq!(created, Ok(false), "the loser did not create the secret");
-    let received = server.received();
+    .await
+    .expect("uses the existing secret");
+    assert!(!made.ours && !made.created_now);
     assert_eq!(
-        calls(&received),
+        calls(&server.received()),
         [
             "POST /v1/projects/123/secrets",
-            "GET /v1/projects/123/secrets/tok",
-            "PATCH /v1/projects/123/secrets/tok",
+            "GET /v1/projects/123/secrets/tok"
         ]
     );
-    let patch = received[2].json();
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_read_back_not_repeated() {
+    let server = Server::start(vec![
+        reply(
+            503,
+            r#"{"error":{"code":503,"message":"lost","status":"UNAVAILABLE"}}"#,
+        ),
+        reply(200, &secret_json(&[ME], true)),
+    ])
+    .await;
+    let client = client(&server.root, None);
+    let made = with_env(&client, async |env| {
+        env.create_secret(&secret(), &Secret::default(), ME).await
+    })
+    .await
+    .expect("adopts the secret it made");
+    assert!(made.ours, "the created-by marker names this repository");
     assert_eq!(
-        patch["etag"], "\"e1\"",
-        "the annotation write is guarded by the etag"
-    );
-    assert_eq!(
-        patch["annotations"][sharing::user_key(ME)],
-        ME,
-        "the loser records itself as a user: {patch}"
-    );
-    assert_eq!(
-        patch["annotations"][sharing::user_key(OTHER)],
-        OTHER,
-        "the winner's record is kept: {patch}"
+        calls(&server.received()),
+        [
+            "POST /v1/projects/123/secrets",
+            "GET /v1/projects/123/secrets/tok"
+        ]
     );
 }
 
@@ -135,13 +144,84 @@ async fn release_with(server: &Server) -> Result<(), crate::tfplugin::Diagnostic
     .await
 }
 
+const STALE_ETAG: &str =
+    r#"{"error":{"code":400,"message":"etag mismatch","status":"FAILED_PRECONDITION"}}"#;
+
+/// A repository of OTHER's that uses the secret.
+fn other_repo_json() -> String {
+    serde_json::json!({
+        "name": OTHER,
+        "mode": "REMOTE_REPOSITORY",
+        "format": "PYTHON",
+        "remoteRepositoryConfig": {"upstreamCredentials": {"usernamePasswordCredentials": {
+            "username": "__token__",
+            "passwordSecretVersion": "projects/123/secrets/tok/versions/1"
+        }}}
+    })
+    .to_string()
+}
+
 #[tokio::test]
-async fn the_last_user_out_deletes_a_secret_the_provider_created() {
-    // Another user was there at first but left while this one removed itself.
+async fn the_last_user_out_deletes_a_secret_the_provider_created_with_its_etag() {
+    // Another user was there at first but left while this one removed itself:
+    // the first annotation write meets a changed etag and is redone.
     let server = Server::start(vec![
         reply(200, &secret_json(&[OTHER, ME], true)),
+        reply(400, STALE_ETAG),
         reply(200, &secret_json(&[ME], true)),
         reply(200, &secret_json(&[], true)),
+        reply(200, "{}"),
+    ])
+    .await;
+    assert!(release_with(&server).await.is_ok());
+    let received = server.received();
+    assert_eq!(
+        calls(&received),
+        [
+            "GET /v1/projects/123/secrets/tok",
+            "PATCH /v1/projects/123/secrets/tok",
+            "GET /v1/projects/123/secrets/tok",
+            "PATCH /v1/projects/123/secrets/tok",
+            "DELETE /v1/projects/123/secrets/tok",
+        ]
+    );
+    assert!(
+        received[4].target.contains("etag=%22e1%22"),
+        "the delete carries the etag of the deciding read: {}",
+        received[4].target
+    );
+}
+
+#[tokio::test]
+async fn a_user_that_is_not_the_last_keeps_the_secret_and_the_binding() {
+    let server = Server::start(vec![
+        reply(200, &secret_json(&[OTHER, ME], true)),
+        reply(200, &secret_json(&[OTHER], true)),
+        reply(200, &other_repo_json()),
+    ])
+    .await;
+    assert!(release_with(&server).await.is_ok());
+    assert_eq!(
+        calls(&server.received()),
+        [
+            "GET /v1/projects/123/secrets/tok",
+            "PATCH /v1/projects/123/secrets/tok",
+            "GET /v1/projects/123/locations/us/repositories/other",
+        ],
+        "no delete and no policy change while another user remains"
+    );
+}
+
+#[tokio::test]
+async fn a_user_whose_repository_is_gone_is_pruned_and_the_secret_deleted() {
+    let server = Server::start(vec![
+        reply(200, &secret_json(&[OTHER, ME], true)),
+        reply(200, &secret_json(&[OTHER], true)),
+        reply(
+            404,
+            r#"{"error":{"code":404,"message":"gone","status":"NOT_FOUND"}}"#,
+        ),
+        reply(200, &secret_json(&[OTHER], true)),
         reply(200, &secret_json(&[], true)),
         reply(200, "{}"),
     ])
@@ -151,38 +231,11 @@ async fn the_last_user_out_deletes_a_secret_the_provider_created() {
         calls(&server.received()),
         [
             "GET /v1/projects/123/secrets/tok",
+            "PATCH /v1/projects/123/secrets/tok",
+            "GET /v1/projects/123/locations/us/repositories/other",
             "GET /v1/projects/123/secrets/tok",
             "PATCH /v1/projects/123/secrets/tok",
-            "GET /v1/projects/123/secrets/tok",
             "DELETE /v1/projects/123/secrets/tok",
         ]
-    );
-}
-
-#[tokio::test]
-async fn a_user_that_is_not_the_last_keeps_the_secret_and_the_binding() {
-    let server = Server::start(vec![
-        reply(200, &secret_json(&[OTHER, ME], true)),
-        reply(200, &secret_json(&[OTHER, ME], true)),
-        reply(200, &secret_json(&[OTHER], true)),
-        reply(200, &secret_json(&[OTHER], true)),
-        reply(
-            404,
-            r#"{"error":{"code":404,"message":"gone","status":"NOT_FOUND"}}"#,
-        ),
-    ])
-    .await;
-    assert!(release_with(&server).await.is_ok());
-    let seen = calls(&server.received());
-    assert_eq!(
-        seen,
-        [
-            "GET /v1/projects/123/secrets/tok",
-            "GET /v1/projects/123/secrets/tok",
-            "PATCH /v1/projects/123/secrets/tok",
-            "GET /v1/projects/123/secrets/tok",
-            "GET /v1/projects/123/locations/us/repositories/other",
-        ],
-        "no delete and no policy change while another user remains"
     );
 }

@@ -9,9 +9,9 @@ use super::model::Model;
 use super::timeouts;
 
 /// Accepted `previous_version_policy` values.
-pub const PREVIOUS_VERSION_POLICIES: [&str; 3] = ["DISABLE", "DESTROY", "KEEP"];
+pub const PREVIOUS_VERSION_POLICIES: [&str; 3] = super::model::PreviousVersionPolicy::NAMES;
 /// Accepted `deletion_policy` values.
-pub const DELETION_POLICIES: [&str; 2] = ["DELETE", "ABANDON"];
+pub const DELETION_POLICIES: [&str; 2] = super::model::DeletionPolicy::NAMES;
 /// Prefix of PyPI API tokens.
 const TOKEN_PREFIX: &str = "pypi-";
 
@@ -164,8 +164,13 @@ fn check_token(m: &Model, write_only_allowed: Option<bool>, d: &mut Diagnostics)
         }
     }
     for (name, value) in [("token", m.token.known()), ("token_wo", m.token_wo.known())] {
-        match value {
-            Some(t) if t.is_empty() => d.attr_error(name, "Empty token", format!("`{name}` must be a PyPI API token, not an empty string.")),
+        match value.map(|t| t.expose()) {
+            Some(t) if t.len() > MAX_PAYLOAD_BYTES => d.attr_error(
+                name,
+                "Token too long",
+                format!("`{name}` is {} bytes; Secret Manager stores at most {MAX_PAYLOAD_BYTES} bytes (64 KiB) in a secret version. A PyPI API token is a few hundred bytes: check that `{name}` holds only the token.", t.len()),
+            ),
+            Some("") => d.attr_error(name, "Empty token", format!("`{name}` must be a PyPI API token, not an empty string.")),
             Some(t) if !t.starts_with(TOKEN_PREFIX) => d.attr_warning(
                 name,
                 "Token does not look like a PyPI API token",
@@ -175,6 +180,9 @@ fn check_token(m: &Model, write_only_allowed: Option<bool>, d: &mut Diagnostics)
         }
     }
 }
+
+/// Secret Manager's limit on a version's payload.
+pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
 
 /// True for an integer-valued number.
 fn is_whole(n: &Number) -> bool {
@@ -256,6 +264,32 @@ pub fn resolve(m: &Model, provider_project: Option<&str>) -> Option<Resolved> {
         id: m.secret_id.known()?.clone(),
     };
     Some(Resolved { repo, secret })
+}
+
+#[cfg(test)]
+mod payload_tests {
+    use super::*;
+    use crate::tfplugin::Attr;
+
+    #[test]
+    fn a_token_over_the_payload_limit_is_refused_on_its_attribute() {
+        let m = Model {
+            token: Attr::Known(super::super::model::Token::new(format!(
+                "pypi-{}",
+                "a".repeat(MAX_PAYLOAD_BYTES)
+            ))),
+            ..Model::default()
+        };
+        let mut d = Diagnostics::default();
+        check_token(&m, Some(true), &mut d);
+        assert!(d.has_errors());
+        let shown = format!("{d:?}");
+        assert!(
+            shown.contains("64 KiB") && shown.contains("token"),
+            "{shown}"
+        );
+        assert!(!shown.contains("aaaaaaaa"), "never echoes the token");
+    }
 }
 
 #[cfg(test)]
@@ -366,7 +400,7 @@ mod tests {
             vec![(Severity::Error, "token".to_string())]
         );
         let empty = Model {
-            token: Attr::Known(String::new()),
+            token: Attr::Known(super::super::model::Token::new("")),
             ..base()
         };
         assert_eq!(

@@ -1,0 +1,564 @@
+//! The one convergence routine behind create, update, drift repair, secret
+//! moves and the run after a crash: it reads what Google reports (the
+//! repository's credentials, the secret, its versions and policy), compares
+//! that with what the configuration wants, and performs only the missing
+//! steps of Google's guide, in their dependency order:
+//!
+//! 1. the secret exists (created with this repository recorded on it);
+//! 2. a version holding the token is ENABLED: reused when one already holds
+//!    it (the one in use, one an earlier failed or killed run added, or one
+//!    an unanswered `:addVersion` added), added otherwise;
+//!    ∥ the service agent holds `roles/secretmanager.secretAccessor`;
+//! 3. the version is claimed on the secret's annotations, *before*
+//! 4. the repository is pointed at it (`__token__` + the version);
+//! 5. superseded versions this provider added get `previous_version_policy`;
+//! 6. a secret moved away from is released.
+//!
+//! Memory is written before the step it protects: the binding marker before
+//! the grant, the claim before the repository update, the superseded list
+//! before the repository update. Everything else is observed again on the
+//! next run, so a run that fails or is killed at any step is finished by the
+//! next apply.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::google::secretmanager::{Secret, SecretVersion};
+use crate::tfplugin::Diagnostic;
+
+use super::errors::may_be_propagation;
+use super::ids::{self, RepositoryRef, SecretRef};
+use super::model::{PreviousVersionPolicy, Token};
+use super::private::{same_version_tail, Private};
+use super::release::{self, Release};
+use super::sharing;
+use super::steps::{version_number, Env};
+
+/// At most this many stored versions are read back to find one holding the
+/// token, so a secret with a long history costs a bounded number of calls.
+const MAX_PAYLOAD_READS: usize = 4;
+
+/// What the configuration wants.
+pub struct Desired<'a> {
+    /// The repository.
+    pub repo: &'a RepositoryRef,
+    /// The secret holding the token.
+    pub secret: &'a SecretRef,
+    /// The token.
+    pub token: &'a Token,
+    /// The upstream username.
+    pub username: String,
+    /// The plan stores a new token: the version in use must be proven to hold it.
+    pub new_token: bool,
+    /// Replica locations for a secret created here.
+    pub replicas: Vec<String>,
+    /// Labels for a secret created here.
+    pub labels: BTreeMap<String, String>,
+    /// Generate the service agent when IAM does not know it.
+    pub create_agent: bool,
+    /// What becomes of superseded versions.
+    pub previous: PreviousVersionPolicy,
+}
+
+/// Computed values as far as the run got.
+#[derive(Debug, Default, Clone)]
+pub struct Progress {
+    /// The repository project's number.
+    pub number: Option<String>,
+    /// The service agent's email.
+    pub agent: Option<String>,
+    /// The version the repository uses.
+    pub version: Option<String>,
+    /// True once the repository uses the wanted version and username.
+    pub repointed: bool,
+}
+
+/// Converges Google on `want`, keeping `private` up to date as it goes.
+pub async fn converge(
+    env: &Env<'_>,
+    want: &Desired<'_>,
+    private: &mut Private,
+    p: &mut Progress,
+) -> Result<(), Diagnostic> {
+    let me = want.repo.name();
+    adopt_bookkeeping(private, want.secret);
+    let number = env.project_number(&want.repo.project).await?;
+    let agent = ids::service_agent_email(&number);
+    let member = ids::service_agent_member(&agent);
+    p.number = Some(number.clone());
+    p.agent = Some(agent);
+
+    let (repository, existing) = tokio::join!(env.get_repository(&me), env.get_secret(want.secret));
+    let Some(repository) = repository? else {
+        return Err(Diagnostic::error(
+            "Repository not found",
+            format!("The Artifact Registry repository {me} does not exist (any more). Create the PyPI remote repository, or remove this resource."),
+        ));
+    };
+    let current = repository
+        .credentials()
+        .filter(|c| !c.password_secret_version.is_empty())
+        .cloned();
+    let in_use = match &current {
+        Some(c) if release::points_at(env, &c.password_secret_version, want.secret).await => {
+            version_number(&c.password_secret_version)
+        }
+        _ => None,
+    };
+
+    let (secret, versions, fresh) = match existing? {
+        Some(s) => {
+            let versions = env.list_versions(want.secret).await?;
+            (s, versions, false)
+        }
+        None => {
+            let body = new_secret(want, &me, &number);
+            let made = env.create_secret(want.secret, &body, &me).await?;
+            if made.ours {
+                // A secret made now (or by an earlier run that lost the answer):
+                // what the bookkeeping says about an older one no longer applies.
+                let moved_from = private.moved_from.take();
+                *private = Private {
+                    secret: Some(want.secret.name()),
+                    created_secret: true,
+                    moved_from,
+                    ..Private::default()
+                };
+            }
+            let versions = if made.created_now {
+                Vec::new()
+            } else {
+                env.list_versions(want.secret).await?
+            };
+            (made.secret, versions, made.created_now)
+        }
+    };
+    if secret.annotations.get(sharing::CREATED_BY_KEY) == Some(&me) {
+        private.created_secret = true;
+    }
+
+    if !fresh && !sharing::is_user(&secret.annotations, &me) {
+        // Recorded before a version is added, so that a sole user sweeping
+        // its secret for versions nobody claims never takes ours for one.
+        let claims: Vec<String> = in_use.iter().cloned().collect();
+        env.update_annotations(want.secret, |a| {
+            !sharing::is_user(a, &me) && sharing::claim(a, &me, &claims)
+        })
+        .await?;
+    }
+    let (version, bound) = tokio::join!(
+        choose_version(env, want, &secret, &versions, in_use.as_deref(), private),
+        ensure_grant(env, want, &secret, &member, &number, fresh),
+    );
+    let (version, adopted) = version?;
+    let grant_added = bound?;
+    if adopted {
+        private.record_version(&version);
+    }
+    if grant_added {
+        private.added_binding = true;
+    }
+
+    let Some(n) = version_number(&version) else {
+        return Err(Diagnostic::error(
+            "Unexpected secret version name",
+            format!("{version:?} has no version number."),
+        ));
+    };
+    let mut claims = vec![n.clone()];
+    if let Some(u) = in_use.as_ref().filter(|u| **u != n) {
+        claims.push(u.clone());
+    }
+    if sharing::my_claims(&secret.annotations, &me) != claims {
+        let budget = sharing::annotation_bytes(&secret.annotations)
+            + sharing::entry_bytes(&me, claims.len());
+        if budget > sharing::ANNOTATION_BUDGET {
+            return Err(annotation_budget(want.secret));
+        }
+        env.update_annotations(want.secret, |a| sharing::claim(a, &me, &claims))
+            .await?;
+    }
+
+    let superseded = superseded(want, &secret, &versions, fresh, &me, &version, private);
+    let strays = strays(want, &secret, &versions, &me, &version, private);
+    for v in &superseded {
+        if !private.superseded.iter().any(|s| same_version_tail(s, v)) {
+            private.superseded.push(v.clone());
+        }
+    }
+    let pointed = current.as_ref().is_some_and(|c| {
+        c.username == want.username
+            && same_version_tail(&c.password_secret_version, &version)
+            && in_use.as_deref() == Some(n.as_str())
+    });
+    if !pointed {
+        // A grant made now, or one this provider made for a create of this
+        // repository that was refused while it propagated (the replacement
+        // Terraform runs after that failure), may not be visible yet.
+        let replacing = private.version.is_none()
+            && secret.annotations.get(sharing::CREATED_BY_KEY) == Some(&me)
+            && secret
+                .annotations
+                .contains_key(&sharing::bound_key(&number));
+        let grant_is_new = grant_added || replacing || private.awaiting_grant_since.is_some();
+        if let Err((d, e)) = env
+            .set_credentials(&me, &want.username, &version, grant_is_new)
+            .await
+        {
+            if grant_is_new && may_be_propagation(&e) && private.version.is_none() {
+                // Only time was missing: see `release` for why the destroy
+                // of this unfinished create keeps the secret and the grant.
+                private.awaiting_grant_since = Some(unix_now());
+            }
+            return Err(d);
+        }
+        private.awaiting_grant_since = None;
+    }
+    private.version = Some(version.clone());
+    p.version = Some(version.clone());
+    p.repointed = true;
+
+    if claims.len() > 1 {
+        // The repository no longer uses the version it used before.
+        env.update_annotations(want.secret, |a| {
+            sharing::claim(a, &me, std::slice::from_ref(&n))
+        })
+        .await?;
+    }
+    apply_previous_policy(env, want.previous, private).await?;
+    if !strays.is_empty() {
+        sweep(env, want, &me, &version, &strays).await?;
+    }
+    release_moved_from(env, want, &member, private).await
+}
+
+/// ENABLED versions of a secret this provider made that nobody claims and
+/// this resource has no record of: left by a run killed before its
+/// bookkeeping reached Terraform, or by another user that left. Candidates
+/// only: [`sweep`] decides on fresh reads.
+fn strays(
+    want: &Desired<'_>,
+    secret: &Secret,
+    versions: &[SecretVersion],
+    me: &str,
+    version: &str,
+    private: &Private,
+) -> Vec<String> {
+    if want.previous == PreviousVersionPolicy::Keep
+        || !secret.annotations.contains_key(sharing::CREATED_BY_KEY)
+    {
+        return Vec::new();
+    }
+    let others = sharing::claimed_by_others(&secret.annotations, me);
+    versions
+        .iter()
+        .filter(|v| v.state == "ENABLED")
+        .filter_map(|v| version_number(&v.name))
+        .map(|n| want.secret.version_name(&n))
+        .filter(|name| {
+            !same_version_tail(name, version)
+                && !private.created_version(name)
+                && !version_number(name).is_some_and(|n| others.contains(&n))
+        })
+        .collect()
+}
+
+/// Retires `strays` when this resource is the secret's only user. The
+/// versions are listed before the annotations are read: a user that joins
+/// records itself before it adds a version, so any version of a newcomer
+/// in the list has its user in the annotations read after it.
+async fn sweep(
+    env: &Env<'_>,
+    want: &Desired<'_>,
+    me: &str,
+    version: &str,
+    strays: &[String],
+) -> Result<(), Diagnostic> {
+    let versions = env.list_versions(want.secret).await?;
+    let Some(secret) = env.get_secret(want.secret).await? else {
+        return Ok(());
+    };
+    if !sharing::other_users(&secret.annotations, me).is_empty() {
+        return Ok(());
+    }
+    for name in strays {
+        let still_enabled = versions.iter().any(|v| {
+            v.state == "ENABLED"
+                && same_version_tail(&v.name, name)
+                && !same_version_tail(name, version)
+        });
+        if !still_enabled {
+            continue;
+        }
+        tracing::info!(version = %name, "retiring a version of this secret that nothing uses");
+        match want.previous {
+            PreviousVersionPolicy::Destroy => env.destroy_version(name).await?,
+            _ => env.disable_version(name).await?,
+        }
+    }
+    Ok(())
+}
+
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Bookkeeping is about one secret: moving to another keeps what this
+/// resource made in the old one until that is released.
+fn adopt_bookkeeping(private: &mut Private, secret: &SecretRef) {
+    let name = secret.name();
+    match private.secret.as_deref() {
+        Some(s) if s == name => {}
+        Some(_) => {
+            let old = std::mem::take(private);
+            *private = Private {
+                secret: Some(name),
+                moved_from: Some(Box::new(old)),
+                ..Private::default()
+            };
+        }
+        None => private.secret = Some(name),
+    }
+}
+
+/// The secret to create: replication and labels as planned, this repository
+/// recorded as its creator and user, and the binding marker, written before
+/// the grant it announces (a new secret's policy is empty, so the grant that
+/// follows is certainly this provider's).
+fn new_secret(want: &Desired<'_>, me: &str, number: &str) -> Secret {
+    let replication = if want.replicas.is_empty() {
+        serde_json::json!({"automatic": {}})
+    } else {
+        let list: Vec<_> = want
+            .replicas
+            .iter()
+            .map(|l| serde_json::json!({"location": l}))
+            .collect();
+        serde_json::json!({"userManaged": {"replicas": list}})
+    };
+    let mut annotations = BTreeMap::new();
+    sharing::add_user(&mut annotations, me);
+    annotations.insert(sharing::CREATED_BY_KEY.to_string(), me.to_string());
+    annotations.insert(
+        sharing::bound_key(number),
+        ids::service_agent_member(&ids::service_agent_email(number)),
+    );
+    Secret {
+        replication: Some(replication),
+        labels: want.labels.clone(),
+        annotations,
+        ..Secret::default()
+    }
+}
+
+/// The version to use, and whether it is one this resource should count as
+/// its own. Reuses, in order: the version this resource last set (when the
+/// token did not change), then any ENABLED version proven to hold the token
+/// among the one in use, the ones this resource added or claims, and, on a
+/// secret this provider created, versions nobody claims (left by a run that
+/// was killed after adding them). Only when none holds it is one added.
+async fn choose_version(
+    env: &Env<'_>,
+    want: &Desired<'_>,
+    secret: &Secret,
+    versions: &[SecretVersion],
+    in_use: Option<&str>,
+    private: &Private,
+) -> Result<(String, bool), Diagnostic> {
+    let me = want.repo.name();
+    let enabled: HashSet<String> = versions
+        .iter()
+        .filter(|v| v.state == "ENABLED")
+        .filter_map(|v| version_number(&v.name))
+        .collect();
+    let last = private.version.as_deref().and_then(version_number);
+    if !want.new_token {
+        if let Some(n) = last.as_ref().filter(|n| enabled.contains(*n)) {
+            return Ok((want.secret.version_name(n), false));
+        }
+    }
+    let others = sharing::claimed_by_others(&secret.annotations, &me);
+    let provider_made = secret.annotations.contains_key(sharing::CREATED_BY_KEY);
+    let created: HashSet<String> = private
+        .created_versions
+        .iter()
+        .filter_map(|v| version_number(v))
+        .collect();
+    // A version counts as this resource's own (later retired by it) when it
+    // added it, or when this provider made the secret and no other user
+    // claims the version (a run killed before its bookkeeping reached
+    // Terraform leaves exactly such versions).
+    let sole = sharing::other_users(&secret.annotations, &me).is_empty();
+    let own =
+        |n: &str| created.contains(n) || (provider_made && sole && !others.iter().any(|o| o == n));
+    let mut candidates: Vec<(String, bool)> = Vec::new();
+    let mut push = |n: Option<String>| {
+        if let Some(n) = n.filter(|n| enabled.contains(n)) {
+            if !candidates.iter().any(|(c, _)| *c == n) {
+                let mine = own(&n);
+                candidates.push((n, mine));
+            }
+        }
+    };
+    push(last.clone());
+    push(in_use.map(str::to_string));
+    for c in sharing::my_claims(&secret.annotations, &me) {
+        push(Some(c));
+    }
+    for v in private.created_versions.iter().rev() {
+        push(version_number(v));
+    }
+    if provider_made && sharing::other_users(&secret.annotations, &me).is_empty() {
+        for v in versions.iter().rev() {
+            push(version_number(&v.name).filter(|n| !others.contains(n)));
+        }
+    }
+    for (n, own) in candidates.into_iter().take(MAX_PAYLOAD_READS) {
+        let name = want.secret.version_name(&n);
+        if env.version_holds(&name, want.token).await {
+            tracing::info!(version = %name, "an enabled version already holds the token: using it");
+            return Ok((name, own));
+        }
+    }
+    let known: HashSet<String> = versions
+        .iter()
+        .filter_map(|v| version_number(&v.name))
+        .collect();
+    let added = env.add_version(want.secret, want.token, &known).await?;
+    Ok((added, true))
+}
+
+/// Makes sure the service agent holds the accessor role; answers whether
+/// this run added it. On an existing secret the marker saying "this
+/// provider bound that project's agent" is written before the grant.
+async fn ensure_grant(
+    env: &Env<'_>,
+    want: &Desired<'_>,
+    secret: &Secret,
+    member: &str,
+    number: &str,
+    fresh: bool,
+) -> Result<bool, Diagnostic> {
+    let key = sharing::bound_key(number);
+    if !fresh {
+        if env.has_binding(want.secret, member).await? {
+            return Ok(false);
+        }
+        if secret.annotations.get(&key).map(String::as_str) != Some(member) {
+            env.update_annotations(want.secret, |a| {
+                a.insert(key.clone(), member.to_string()).as_deref() != Some(member)
+            })
+            .await?;
+        }
+    }
+    env.grant(want.secret, member, &want.repo.project, want.create_agent)
+        .await
+}
+
+/// The versions to retire once the repository uses `version`: those this
+/// resource added that are still ENABLED. Versions another user claims are
+/// never retired.
+fn superseded(
+    want: &Desired<'_>,
+    secret: &Secret,
+    versions: &[SecretVersion],
+    fresh: bool,
+    me: &str,
+    version: &str,
+    private: &Private,
+) -> Vec<String> {
+    if want.previous == PreviousVersionPolicy::Keep {
+        return Vec::new();
+    }
+    let others = sharing::claimed_by_others(&secret.annotations, me);
+    let enabled = |n: &str| {
+        fresh
+            || versions
+                .iter()
+                .any(|v| v.state == "ENABLED" && version_number(&v.name).as_deref() == Some(n))
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut consider = |n: String| {
+        let name = want.secret.version_name(&n);
+        if !same_version_tail(&name, version)
+            && !others.contains(&n)
+            && enabled(&n)
+            && !out.contains(&name)
+        {
+            out.push(name);
+        }
+    };
+    for v in &private.created_versions {
+        if let Some(n) = version_number(v) {
+            consider(n);
+        }
+    }
+    out
+}
+
+/// Disables or destroys the recorded superseded versions.
+async fn apply_previous_policy(
+    env: &Env<'_>,
+    policy: PreviousVersionPolicy,
+    private: &mut Private,
+) -> Result<(), Diagnostic> {
+    while let Some(v) = private.superseded.first().cloned() {
+        match policy {
+            PreviousVersionPolicy::Keep => {}
+            PreviousVersionPolicy::Disable => env.disable_version(&v).await?,
+            PreviousVersionPolicy::Destroy => {
+                env.destroy_version(&v).await?;
+                private.forget_version(&v);
+            }
+        }
+        private.superseded.remove(0);
+    }
+    Ok(())
+}
+
+/// Releases the secret(s) this resource moved away from.
+async fn release_moved_from(
+    env: &Env<'_>,
+    want: &Desired<'_>,
+    member: &str,
+    private: &mut Private,
+) -> Result<(), Diagnostic> {
+    let me = want.repo.name();
+    while let Some(old) = private.moved_from.take() {
+        let Some(secret) = old.secret.as_deref().and_then(ids::parse_secret_name) else {
+            private.moved_from = old.moved_from.clone();
+            continue;
+        };
+        let result = release::release(
+            env,
+            Release {
+                secret: &secret,
+                me: &me,
+                project: &want.repo.project,
+                member,
+                private: &old,
+            },
+        )
+        .await;
+        if let Err(d) = result {
+            private.moved_from = Some(old);
+            return Err(d);
+        }
+        private.moved_from = old.moved_from.clone();
+    }
+    Ok(())
+}
+
+/// The error for annotations that would exceed Secret Manager's budget.
+pub fn annotation_budget(secret: &SecretRef) -> Diagnostic {
+    Diagnostic::error(
+        "Too many repositories share this secret",
+        format!(
+            "Recording this repository on {} would take its annotations past Secret Manager's limit of {} bytes (keys and values together). Use another secret (`secret_id`) for some of the repositories.",
+            secret.name(),
+            sharing::ANNOTATION_BUDGET
+        ),
+    )
+}
