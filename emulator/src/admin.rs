@@ -1,9 +1,8 @@
 //! `/_emulator/*`: the request log, stats and reset, for tests and demos.
 //! Not authenticated and not logged.
 
+use crate::app::App;
 use crate::error::{json_response, ApiError};
-use crate::seed::build_state;
-use crate::server::App;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -25,10 +24,7 @@ pub fn handle(app: &App, method: &Method, path: &str) -> Response {
 /// A payload-free overview of the state, so tests can check what a
 /// request did (or did not) change without going through the API.
 fn summary(app: &App) -> serde_json::Value {
-    let state = match app.state.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    };
+    let state = app.state();
     let projects: Vec<_> = state
         .projects
         .iter()
@@ -55,17 +51,8 @@ fn summary(app: &App) -> serde_json::Value {
 }
 
 fn reset(app: &App) -> Response {
-    let fresh = match build_state(&app.config) {
-        Ok(state) => state,
-        Err(e) => return ApiError::internal(e).into_response(),
-    };
-    let mut state = match app.state.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    *state = fresh;
-    app.log.clear();
-    app.quota.reset();
-    app.faults.reset();
-    json_response(StatusCode::OK, &json!({}))
+    match app.reset() {
+        Ok(()) => json_response(StatusCode::OK, &json!({})),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
 }

@@ -7,22 +7,31 @@
 //!
 //! # Layout
 //!
+//! Imports run downwards only, from the server to the leaves:
+//!
 //! - [`serve`] (`server.rs`): the axum server and the per-request pipeline
-//!   (latency → auth → quota → fault → method → request log).
+//!   (latency → auth → quota → fault → method → request log); `admin.rs`:
+//!   `/_emulator/*`. Both share `App` (`app.rs`): the locked
+//!   state, the request log, faults and quotas, and reset.
 //! - `router.rs`: maps a parsed path (`path.rs`) onto an API method.
 //! - `secretmanager/`, `artifactregistry/`, `resourcemanager.rs`,
-//!   `serviceusage.rs`: the emulated methods, one module per API.
+//!   `serviceusage.rs`: the emulated methods, one module per API. Each API
+//!   folder keeps its JSON model (`model.rs`: what callers may write, the
+//!   limits, the rendered answer) apart from its methods.
+//! - `request.rs`: `Ctx`, what a method reads about its
+//!   request, and paging of list answers.
 //! - `iam.rs`: policies, etags and `setIamPolicy` semantics; `auth.rs`:
 //!   tokens → principals, roles → permissions, permission checks.
-//! - `state.rs`: the in-memory model; `seed.rs` builds it from [`Config`]
-//!   (`config.rs`, the `--seed` JSON format); `cli.rs`: the command line.
-//! - `middleware.rs`: request log, faults, quotas; `admin.rs`:
-//!   `/_emulator/requests`, `/_emulator/stats`, `POST /_emulator/reset`.
+//! - `state.rs`: the in-memory model and its constructors; `seed.rs` builds
+//!   it from [`Config`] (`config.rs`, the `--seed` JSON format) with the API
+//!   models' validation, not through the methods; `cli.rs`: the command line.
+//! - `middleware.rs`: request log, faults, quotas.
 //! - `error.rs`: `google.rpc.Status` errors; `enums.rs`: enum names and
 //!   numbers; `clock.rs`: timestamps; `ids.rs`: id naming rules.
 //! - `src/main.rs`: the thin binary.
 
 mod admin;
+mod app;
 mod artifactregistry;
 mod auth;
 pub mod cli;
@@ -34,6 +43,7 @@ mod iam;
 mod ids;
 mod middleware;
 mod path;
+mod request;
 mod resourcemanager;
 mod router;
 mod secretmanager;

@@ -3,7 +3,7 @@
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::router::Ctx;
+use crate::request::Ctx;
 use crate::state::{Project, State};
 use axum::http::Method;
 use serde_json::json;

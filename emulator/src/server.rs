@@ -3,14 +3,15 @@
 //! (latency → auth → quota → fault → method → request log).
 
 use crate::admin;
+use crate::app::App;
 use crate::auth::{self, Caller};
 use crate::clock::{unix_ms, unix_seconds};
 use crate::config::Config;
 use crate::error::{json_response, ApiError};
-use crate::middleware::{Faults, LogEntry, Quota, RequestLog};
+use crate::middleware::LogEntry;
 use crate::path::{parse_query, redact_query, ApiPath};
-use crate::router::{self, Ctx};
-use crate::seed::build_state;
+use crate::request::Ctx;
+use crate::router;
 use crate::state::State;
 use axum::body::Bytes;
 use axum::extract::State as Shared;
@@ -19,35 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde_json::Value;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
-
-/// Everything the handlers share.
-pub struct App {
-    /// The startup configuration, kept for `POST /_emulator/reset`.
-    pub config: Config,
-    /// The emulated world; handlers hold the lock without awaiting.
-    pub state: Mutex<State>,
-    /// The API request log.
-    pub log: RequestLog,
-    /// Fault injection.
-    pub faults: Faults,
-    /// Per-caller rate limit.
-    pub quota: Quota,
-}
-
-impl App {
-    /// Builds the shared application from a configuration.
-    pub fn new(config: Config) -> Result<App, String> {
-        let state = build_state(&config)?;
-        Ok(App {
-            faults: Faults::new(config.fault_rate, config.fault_seed),
-            quota: Quota::new(config.quota_rps),
-            config,
-            state: Mutex::new(state),
-            log: RequestLog::default(),
-        })
-    }
-}
+use std::sync::Arc;
 
 /// Serves the emulator on `listener` until `shutdown` resolves.
 pub async fn serve(
@@ -107,10 +80,7 @@ fn run_api(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> (String, Result<Value, ApiError>) {
-    let mut state = match app.state.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    };
+    let mut state = app.state();
     let caller = match auth::identify(headers, &state) {
         Ok(c) => c,
         Err(e) => return ("anonymous".to_string(), Err(e)),

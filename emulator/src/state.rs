@@ -3,6 +3,7 @@
 //! held and never awaits, so each request is atomic (which is what makes
 //! etag read-modify-write cycles race-free).
 
+use crate::clock::now_rfc3339;
 use crate::iam::Policy;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -115,6 +116,44 @@ pub struct Secret {
 }
 
 impl Secret {
+    /// A secret without versions or policy, from fields that are already
+    /// validated (`secretmanager::model::new_secret_fields`).
+    pub fn new(project_number: &str, id: &str, fields: Map<String, Value>, etag: String) -> Secret {
+        Secret {
+            project_number: project_number.to_string(),
+            id: id.to_string(),
+            fields,
+            create_time: now_rfc3339(),
+            etag,
+            versions: Vec::new(),
+            policy: Policy::default(),
+        }
+    }
+
+    /// Appends the next version (numbered from 1) and returns its number. A
+    /// version born DESTROYED (seeds may say so) keeps no payload.
+    pub fn push_version(
+        &mut self,
+        payload: Vec<u8>,
+        client_checksum: bool,
+        state: VersionState,
+        etag: String,
+    ) -> u64 {
+        let number = self.versions.len() as u64 + 1;
+        let now = now_rfc3339();
+        let destroyed = state == VersionState::Destroyed;
+        self.versions.push(Version {
+            number,
+            state,
+            payload: if destroyed { Vec::new() } else { payload },
+            client_checksum,
+            create_time: now.clone(),
+            destroy_time: destroyed.then_some(now),
+            etag,
+        });
+        number
+    }
+
     /// `projects/NUMBER/secrets/ID`.
     pub fn name(&self) -> String {
         format!("projects/{}/secrets/{}", self.project_number, self.id)
@@ -141,6 +180,26 @@ pub struct Repository {
 }
 
 impl Repository {
+    /// A repository without policy, from fields that are already validated
+    /// (`artifactregistry::model::new_repository_fields`).
+    pub fn new(
+        project_id: &str,
+        location: &str,
+        id: &str,
+        fields: Map<String, Value>,
+    ) -> Repository {
+        let now = now_rfc3339();
+        Repository {
+            project_id: project_id.to_string(),
+            location: location.to_string(),
+            id: id.to_string(),
+            fields,
+            create_time: now.clone(),
+            update_time: now,
+            policy: Policy::default(),
+        }
+    }
+
     /// `projects/P/locations/L/repositories/R`.
     pub fn name(&self) -> String {
         format!(

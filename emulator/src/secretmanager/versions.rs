@@ -2,10 +2,10 @@
 //! the ENABLED / DISABLED / DESTROYED state machine. Payloads never leave
 //! this module except through `:access`.
 
-use super::{authorize, etag_mismatch, find_secret, find_secret_mut, secret_not_found};
+use super::lookup::{authorize, etag_mismatch, find_secret, find_secret_mut, secret_not_found};
 use crate::clock::now_rfc3339;
 use crate::error::{ApiError, ApiResult};
-use crate::router::{page_answer, Ctx};
+use crate::request::{page_answer, Ctx};
 use crate::state::{Secret, State, Version, VersionState};
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -43,32 +43,6 @@ fn parse_crc(value: &Value) -> Result<Option<u64>, ApiError> {
         Value::Number(n) => n.as_u64().map(Some).ok_or_else(bad),
         _ => Err(bad()),
     }
-}
-
-/// Builds the next version of `secret` from raw bytes (shared with seeding).
-pub fn push_version(
-    secret: &mut Secret,
-    payload: Vec<u8>,
-    client_checksum: bool,
-    state: VersionState,
-    etag: String,
-) -> u64 {
-    let number = secret.versions.len() as u64 + 1;
-    let now = now_rfc3339();
-    secret.versions.push(Version {
-        number,
-        state,
-        payload: if state == VersionState::Destroyed {
-            Vec::new()
-        } else {
-            payload
-        },
-        client_checksum,
-        create_time: now.clone(),
-        destroy_time: (state == VersionState::Destroyed).then_some(now),
-        etag,
-    });
-    number
 }
 
 fn render(secret: &Secret, version: &Version) -> Value {
@@ -173,7 +147,7 @@ pub fn add(state: &mut State, ctx: &Ctx, project: &str, secret: &str) -> ApiResu
     }
     let etag = state.next_resource_etag();
     let entry = find_secret_mut(state, &found, secret)?;
-    let number = push_version(entry, data, crc.is_some(), VersionState::Enabled, etag);
+    let number = entry.push_version(data, crc.is_some(), VersionState::Enabled, etag);
     let version = find(entry, &number.to_string())?;
     Ok(render(entry, version))
 }
