@@ -2,7 +2,11 @@
 //! and how `POST /_emulator/reset` returns it to the startup configuration.
 
 use crate::config::Config;
-use crate::middleware::{Faults, Quota, RequestLog};
+use crate::faults::held::{HeldRequests, Release};
+use crate::faults::random::RandomFaults;
+use crate::faults::rules::FaultRules;
+use crate::log::RequestLog;
+use crate::quota::Quota;
 use crate::seed::build_state;
 use crate::state::State;
 use std::sync::{Mutex, MutexGuard};
@@ -16,7 +20,11 @@ pub struct App {
     /// The API request log.
     pub log: RequestLog,
     /// Random fault injection (`--fault-rate`).
-    pub faults: Faults,
+    pub random_faults: RandomFaults,
+    /// Targeted fault rules (`/_emulator/faults`).
+    pub rules: FaultRules,
+    /// Requests parked by `hold` rules.
+    pub held: HeldRequests,
     /// Per-caller rate limit.
     pub quota: Quota,
 }
@@ -26,7 +34,9 @@ impl App {
     pub fn new(config: Config) -> Result<App, String> {
         let state = build_state(&config)?;
         Ok(App {
-            faults: Faults::new(config.fault_rate, config.fault_seed),
+            random_faults: RandomFaults::new(config.fault_rate, config.fault_seed),
+            rules: FaultRules::default(),
+            held: HeldRequests::default(),
             quota: Quota::new(config.quota_rps),
             config,
             state: Mutex::new(state),
@@ -44,13 +54,17 @@ impl App {
     }
 
     /// Back to the startup configuration: a fresh world, an empty log, new
-    /// quota windows and the random fault sequence from its seed.
+    /// quota windows, the random fault sequence from its seed, and no fault
+    /// rules. Held requests belong to the old world: they are let go
+    /// unapplied.
     pub fn reset(&self) -> Result<(), String> {
         let fresh = build_state(&self.config)?;
+        self.rules.clear();
+        self.held.release_all(Release::Discard);
         *self.state() = fresh;
         self.log.clear();
         self.quota.reset();
-        self.faults.reset();
+        self.random_faults.reset();
         Ok(())
     }
 }

@@ -9,9 +9,11 @@
 //!
 //! Imports run downwards only, from the server to the leaves:
 //!
-//! - [`serve`] (`server.rs`): the axum server and the per-request pipeline
-//!   (latency → auth → quota → fault → method → request log); `admin.rs`:
-//!   `/_emulator/*`. Both share `App` (`app.rs`): the locked
+//! - [`serve`] (`server.rs`): the axum server, on a listener whose
+//!   connections a request can cut (`connection.rs`, for the `drop` fault);
+//!   `pipeline.rs`: what every API request goes through (latency → fault
+//!   rule → auth → quota → random fault → method → request log);
+//!   `admin.rs`: `/_emulator/*`. They share `App` (`app.rs`): the locked
 //!   state, the request log, faults and quotas, and reset.
 //! - `router.rs`: maps a parsed path (`path.rs`) onto an API method.
 //! - `secretmanager/`, `artifactregistry/`, `resourcemanager.rs`,
@@ -25,7 +27,9 @@
 //! - `state.rs`: the in-memory model and its constructors; `seed.rs` builds
 //!   it from [`Config`] (`config.rs`, the `--seed` JSON format) with the API
 //!   models' validation, not through the methods; `cli.rs`: the command line.
-//! - `middleware.rs`: request log, faults, quotas.
+//! - `faults/`: random faults (`random.rs`), targeted fault rules
+//!   (`rules.rs`) and the requests a `hold` rule parks (`held.rs`);
+//!   `log.rs`: the request log; `quota.rs`: per-caller quotas.
 //! - `error.rs`: `google.rpc.Status` errors; `enums.rs`: enum names and
 //!   numbers; `clock.rs`: timestamps; `ids.rs`: id naming rules.
 //! - `src/main.rs`: the thin binary.
@@ -37,12 +41,16 @@ mod auth;
 pub mod cli;
 mod clock;
 pub mod config;
+mod connection;
 mod enums;
 mod error;
+mod faults;
 mod iam;
 mod ids;
-mod middleware;
+mod log;
 mod path;
+mod pipeline;
+mod quota;
 mod request;
 mod resourcemanager;
 mod router;
