@@ -29,6 +29,12 @@ pub fn handle(app: &App, method: &Method, path: &str, body: &[u8]) -> Response {
             Ok(json!({"released": released}))
         }
         (&Method::GET, "/_emulator/held") => Ok(app.held.to_json()),
+        (&Method::GET, "/_emulator/settings") => Ok(app.state().settings.to_json()),
+        (&Method::POST, "/_emulator/settings") => parse(body).and_then(|changes| {
+            let mut state = app.state();
+            state.settings.update(&changes)?;
+            Ok(state.settings.to_json())
+        }),
         (&Method::POST, "/_emulator/held/release") => release(app, body),
         _ => Err(ApiError::unknown_method(method.as_str(), path)),
     };
@@ -82,7 +88,7 @@ fn summary(app: &App) -> Value {
                 .iter()
                 .map(|v| json!({"number": v.number, "state": v.state.as_str()}))
                 .collect();
-            json!({"name": s.name(), "versions": versions, "policyEtag": s.policy.etag})
+            json!({"name": s.name(), "versions": versions, "policyEtag": s.policy.current().etag})
         })
         .collect();
     let repositories: Vec<_> = state

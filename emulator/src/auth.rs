@@ -103,20 +103,24 @@ pub fn holds(
 ) -> bool {
     match caller {
         Caller::Anyone(_) => !enforce,
-        Caller::Member(member) => member_holds(member, project, resource_policy, permission),
+        Caller::Member(member) => member_holds(
+            member,
+            project.policy.current(),
+            resource_policy,
+            permission,
+        ),
     }
 }
 
-/// Whether `member` holds `permission` through unconditional bindings on
-/// the project or on the resource.
+/// Whether `member` holds `permission` through unconditional bindings of
+/// the project's policy or the resource's.
 pub fn member_holds(
     member: &str,
-    project: &Project,
+    project_policy: &Policy,
     resource_policy: Option<&Policy>,
     permission: &str,
 ) -> bool {
-    project
-        .policy
+    project_policy
         .roles_of(member)
         .chain(resource_policy.into_iter().flat_map(|p| p.roles_of(member)))
         .any(|role| role_grants(role, permission))

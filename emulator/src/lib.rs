@@ -24,6 +24,9 @@
 //!   request, and paging of list answers.
 //! - `iam.rs`: policies, etags and `setIamPolicy` semantics; `auth.rs`:
 //!   tokens → principals, roles → permissions, permission checks.
+//! - `propagation.rs`: a policy's recent writes, so the upstream check sees
+//!   IAM changes late; `settings.rs`: the behaviour `/_emulator/settings`
+//!   changes at run time.
 //! - `state.rs`: the in-memory model and its constructors; `seed.rs` builds
 //!   it from [`Config`] (`config.rs`, the `--seed` JSON format) with the API
 //!   models' validation, not through the methods; `cli.rs`: the command line.
@@ -50,6 +53,7 @@ mod ids;
 mod log;
 mod path;
 mod pipeline;
+mod propagation;
 mod quota;
 mod request;
 mod resourcemanager;
@@ -58,6 +62,7 @@ mod secretmanager;
 mod seed;
 mod server;
 mod serviceusage;
+mod settings;
 mod state;
 
 pub use config::{Config, Seed};

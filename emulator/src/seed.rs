@@ -5,14 +5,20 @@ use crate::artifactregistry::model::{new_repository_fields, normalize_body};
 use crate::clock::now_rfc3339;
 use crate::config::Config;
 use crate::iam::Policy;
+use crate::propagation::PolicyHistory;
 use crate::secretmanager::model::new_secret_fields;
+use crate::settings::Settings;
 use crate::state::{Project, Repository, Secret, State, VersionState};
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
 /// The world described by `config`, or why the seed is inconsistent.
 pub fn build_state(config: &Config) -> Result<State, String> {
-    let mut state = State::new(config.seed.principals.clone());
+    let settings = Settings {
+        iam_propagation_ms: config.iam_propagation_ms,
+        ..Settings::default()
+    };
+    let mut state = State::new(config.seed.principals.clone(), settings);
     for p in &config.seed.projects {
         if state.project(&p.id).is_some() || state.project(&p.number.0).is_some() {
             return Err(format!(
@@ -24,6 +30,7 @@ pub fn build_state(config: &Config) -> Result<State, String> {
             Some(v) => Policy::from_seed(v).map_err(|e| format!("project {}: {e}", p.id))?,
             None => Policy::default(),
         };
+        let policy = PolicyHistory::new(policy);
         state.projects.push(Project {
             id: p.id.clone(),
             number: p.number.0.clone(),
@@ -91,7 +98,8 @@ pub fn build_state(config: &Config) -> Result<State, String> {
             secret.push_version(data, false, version_state, etag);
         }
         if let Some(policy) = &s.iam_policy {
-            secret.policy = Policy::from_seed(policy).map_err(|e| format!("{where_}: {e}"))?;
+            let policy = Policy::from_seed(policy).map_err(|e| format!("{where_}: {e}"))?;
+            secret.policy = PolicyHistory::new(policy);
         }
         if state
             .secrets

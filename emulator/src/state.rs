@@ -5,6 +5,8 @@
 
 use crate::clock::now_rfc3339;
 use crate::iam::Policy;
+use crate::propagation::PolicyHistory;
+use crate::settings::Settings;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
@@ -19,8 +21,9 @@ pub struct Project {
     pub number: String,
     /// Whether the Artifact Registry service agent has been created.
     pub service_agent: bool,
-    /// The project-level IAM policy (grants apply to everything inside).
-    pub policy: Policy,
+    /// The project-level IAM policy (grants apply to everything inside),
+    /// with its recent writes for propagation.
+    pub policy: PolicyHistory,
     /// Optional parent such as `organizations/123`.
     pub parent: Option<String>,
     /// Creation time shown by Resource Manager.
@@ -111,8 +114,8 @@ pub struct Secret {
     pub etag: String,
     /// Versions in creation order; `versions[i].number == i + 1`.
     pub versions: Vec<Version>,
-    /// The secret's IAM policy.
-    pub policy: Policy,
+    /// The secret's IAM policy, with its recent writes for propagation.
+    pub policy: PolicyHistory,
 }
 
 impl Secret {
@@ -126,7 +129,7 @@ impl Secret {
             create_time: now_rfc3339(),
             etag,
             versions: Vec::new(),
-            policy: Policy::default(),
+            policy: PolicyHistory::default(),
         }
     }
 
@@ -224,6 +227,8 @@ pub struct State {
     pub principals: BTreeMap<String, String>,
     /// Whether permission checks are on (the seed named principals).
     pub enforce: bool,
+    /// How the world behaves: IAM propagation, tokens the upstream rejects.
+    pub settings: Settings,
     /// Source of unique etags and ids.
     counter: u64,
     /// Randomness for operation ids.
@@ -231,8 +236,8 @@ pub struct State {
 }
 
 impl State {
-    /// An empty world.
-    pub fn new(principals: BTreeMap<String, String>) -> State {
+    /// An empty world that behaves as `settings` say.
+    pub fn new(principals: BTreeMap<String, String>, settings: Settings) -> State {
         let seed = crate::clock::unix_ms() ^ u64::from(std::process::id());
         State {
             projects: Vec::new(),
@@ -240,6 +245,7 @@ impl State {
             repositories: BTreeMap::new(),
             operations: HashMap::new(),
             enforce: !principals.is_empty(),
+            settings,
             principals,
             counter: 0,
             rng: StdRng::seed_from_u64(seed),

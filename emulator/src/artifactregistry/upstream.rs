@@ -3,6 +3,7 @@
 //! repository project's service agent must be able to access it.
 
 use crate::auth::member_holds;
+use crate::clock::unix_ms;
 use crate::error::ApiError;
 use crate::iam::ar_agent_email;
 use crate::state::{Project, State, VersionState};
@@ -63,10 +64,12 @@ pub fn check(
         )));
     }
     let member = format!("serviceAccount:{agent}");
+    // The agent's check runs inside Google: it sees policies as propagated.
+    let (now, delay) = (unix_ms(), state.settings.iam_propagation_ms);
     if !member_holds(
         &member,
-        secret_project,
-        Some(&entry.policy),
+        secret_project.policy.as_seen(now, delay),
+        Some(entry.policy.as_seen(now, delay)),
         "secretmanager.versions.access",
     ) {
         return Err(fail(format!(

@@ -23,7 +23,7 @@ pub fn authorize(
     };
     auth::authorize(state, ctx.caller, project, &resource, permission, |found| {
         let key = (found.number.clone(), secret?.to_string());
-        state.secrets.get(&key).map(|s| &s.policy)
+        state.secrets.get(&key).map(|s| s.policy.current())
     })
 }
 

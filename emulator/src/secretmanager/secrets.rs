@@ -6,6 +6,7 @@ use super::model::{
     new_secret_fields, render, validate_fields, writable_fields, IMMUTABLE, WRITABLE,
 };
 use crate::auth;
+use crate::clock::unix_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::path::field_mask;
 use crate::request::{page_answer, Ctx};
@@ -159,7 +160,10 @@ pub fn get_iam_policy(state: &mut State, ctx: &Ctx, project: &str, secret: &str)
         "secretmanager.secrets.getIamPolicy",
     )?;
     let requested = ctx.requested_policy_version()?;
-    find_secret(state, &found, secret)?.policy.render(requested)
+    find_secret(state, &found, secret)?
+        .policy
+        .current()
+        .render(requested)
 }
 
 /// `POST v1/projects/{p}/secrets/{s}:setIamPolicy`.
@@ -174,9 +178,10 @@ pub fn set_iam_policy(state: &mut State, ctx: &Ctx, project: &str, secret: &str)
     let counter = state.next_counter();
     let agents = state.agent_numbers();
     let current = find_secret_mut(state, &found, secret)?;
+    let agent_exists = |n: &str| agents.iter().any(|a| a == n);
     current
         .policy
-        .set(ctx.body, counter, &|n| agents.iter().any(|a| a == n))
+        .set(ctx.body, counter, &agent_exists, unix_ms())
 }
 
 /// `POST v1/projects/{p}/secrets/{s}:testIamPermissions`.
@@ -192,6 +197,6 @@ pub fn test_iam_permissions(
     let policy = state
         .secrets
         .get(&(found.number.clone(), secret.to_string()))
-        .map(|s| &s.policy);
+        .map(|s| s.policy.current());
     auth::held_subset(state.enforce, ctx.caller, found, policy, ctx.body)
 }
