@@ -9,6 +9,8 @@ use serde_json::{json, Value};
 
 const REPO: &str = "/v1/projects/demo-project/locations/us-central1/repositories/pypi-remote";
 const TOKEN: &[u8] = b"pypi-AgEIcHlwaS5vcmc";
+/// CRC32C of [`TOKEN`] (see the Google API facts sheet).
+const TOKEN_CRC32C: u32 = 2_776_802_622;
 /// Far longer than any test runs: "not yet propagated" for the whole test.
 const FOREVER_MS: u64 = 3_600_000;
 
@@ -64,6 +66,18 @@ async fn set_credentials(emu: &Emu) -> (u16, Value) {
             "passwordSecretVersion": format!("projects/{PROJECT}/secrets/pypi-token/versions/1")}}}})),
     )
     .await
+}
+
+/// Removes the repository's credentials (no upstream check runs).
+async fn clear_credentials(emu: &Emu) {
+    let (status, body) = emu
+        .call(
+            "PATCH",
+            &format!("{REPO}?updateMask=remoteRepositoryConfig.upstreamCredentials"),
+            Some(json!({"remoteRepositoryConfig": {"upstreamCredentials": {}}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
 }
 
 async fn settings(emu: &Emu, body: Value) -> Value {
@@ -137,14 +151,7 @@ async fn a_revoked_grant_still_reaches_the_upstream_check_until_propagated() {
     assert_eq!(status, 200, "the check sees the policy from before: {body}");
     // The delay applies to every write, earlier ones too: 0 shows them all.
     settings(&emu, json!({"iam_propagation_ms": 0})).await;
-    let (status, body) = emu
-        .call(
-            "PATCH",
-            &format!("{REPO}?updateMask=remoteRepositoryConfig.upstreamCredentials"),
-            Some(json!({"remoteRepositoryConfig": {"upstreamCredentials": {}}})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    clear_credentials(&emu).await;
     let (status, body) = set_credentials(&emu).await;
     assert_upstream_refusal(status, &body, "FAILED_PRECONDITION");
 }
@@ -172,6 +179,54 @@ async fn project_grants_propagate_too_and_reset_restores_the_flag() {
         shown,
         json!({"iam_propagation_ms": FOREVER_MS, "rejected_tokens_crc32c": []})
     );
+}
+
+#[tokio::test]
+async fn a_token_the_upstream_rejects_is_invalid_argument() {
+    let emu = setup(0).await;
+    set_accessors(&emu, &[agent()]).await;
+    let shown = settings(&emu, json!({"rejected_tokens_crc32c": [TOKEN_CRC32C]})).await;
+    assert_eq!(shown["rejected_tokens_crc32c"], json!([TOKEN_CRC32C]));
+    let (status, body) = set_credentials(&emu).await;
+    assert_upstream_refusal(status, &body, "INVALID_ARGUMENT");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("failed to fetch bearer token"),
+        "{message}"
+    );
+    assert!(
+        message.contains("this typically means your upstream credentials are invalid"),
+        "{message}"
+    );
+    let (_, repo) = emu.call("GET", REPO, None).await;
+    assert!(
+        repo["remoteRepositoryConfig"]
+            .get("upstreamCredentials")
+            .is_none(),
+        "refused, not applied: {repo}"
+    );
+    // The check is skipped on request, as Google allows.
+    let (status, body) = emu
+        .call(
+            "PATCH",
+            &format!("{REPO}?updateMask=remoteRepositoryConfig.upstreamCredentials"),
+            Some(json!({"remoteRepositoryConfig": {"disableUpstreamValidation": true,
+                "upstreamCredentials": {"usernamePasswordCredentials": {"username": "__token__",
+                "passwordSecretVersion": format!("projects/{PROJECT}/secrets/pypi-token/versions/1")}}}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    clear_credentials(&emu).await;
+    settings(&emu, json!({"rejected_tokens_crc32c": []})).await;
+    let (status, body) = set_credentials(&emu).await;
+    assert_eq!(status, 200, "{body}");
+    for admin in ["/_emulator/settings", "/_emulator/requests"] {
+        let text = emu.admin_text(admin).await;
+        assert!(
+            !text.contains("pypi-AgE"),
+            "{admin} holds the token: {text}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The upstream check Artifact Registry runs when remote credentials are
-//! set: the password secret version must exist and be ENABLED, and the
-//! repository project's service agent must be able to access it.
+//! set: the password secret version must exist and be ENABLED, the
+//! repository project's service agent must be able to access it (as IAM
+//! has propagated), and the upstream must accept the token it holds.
 
 use crate::auth::member_holds;
 use crate::clock::unix_ms;
@@ -77,6 +78,17 @@ pub fn check(
              'secretmanager.versions.access' on secret version {version_name}; grant it \
              roles/secretmanager.secretAccessor on the secret."
         )));
+    }
+    // The upstream itself refuses tokens it does not know (PyPI revoked it).
+    if state
+        .settings
+        .rejected_tokens_crc32c
+        .contains(&crc32c::crc32c(&found.payload))
+    {
+        return Err(ApiError::invalid(
+            "Failed to validate remote upstream: failed to fetch bearer token; upstream answered \
+             403 Forbidden: this typically means your upstream credentials are invalid.",
+        ));
     }
     Ok(())
 }
