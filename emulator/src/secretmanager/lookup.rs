@@ -58,9 +58,11 @@ pub fn secret_not_found(number: &str, secret: &str) -> ApiError {
     ))
 }
 
-/// The 409 answered when a sent etag is stale.
+/// The error answered when a sent etag is stale: Secret Manager answers
+/// 400 FAILED_PRECONDITION for secret and version etags (its etag docs),
+/// unlike IAM policy etags (409 ABORTED, `iam.rs`).
 pub fn etag_mismatch(kind: &str) -> ApiError {
-    ApiError::aborted(format!(
+    ApiError::precondition(format!(
         "The etag provided in the request does not match the current etag of the {kind}."
     ))
 }
