@@ -3,7 +3,7 @@
 //! held and never awaits, so each request is atomic (which is what makes
 //! etag read-modify-write cycles race-free).
 
-use crate::clock::now_rfc3339;
+use crate::clock::{self, now_rfc3339};
 use crate::iam::Policy;
 use crate::propagation::PolicyHistory;
 use crate::settings::Settings;
@@ -11,6 +11,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
+use time::OffsetDateTime;
 
 /// A Google Cloud project.
 #[derive(Debug, Clone)]
@@ -73,8 +74,9 @@ pub struct Version {
     pub payload: Vec<u8>,
     /// Whether the caller sent `dataCrc32c` when adding it.
     pub client_checksum: bool,
-    /// Creation timestamp.
-    pub create_time: String,
+    /// Creation time, to the microsecond; strictly increasing within a
+    /// secret, so `create_time>` filters can tell any two versions apart.
+    pub create_time: OffsetDateTime,
     /// Set when destroyed.
     pub destroy_time: Option<String>,
     /// Changes on every state transition.
@@ -134,7 +136,8 @@ impl Secret {
     }
 
     /// Appends the next version (numbered from 1) and returns its number. A
-    /// version born DESTROYED (seeds may say so) keeps no payload.
+    /// version born DESTROYED (seeds may say so) keeps no payload. Versions
+    /// added within one microsecond get successive microseconds.
     pub fn push_version(
         &mut self,
         payload: Vec<u8>,
@@ -143,15 +146,18 @@ impl Secret {
         etag: String,
     ) -> u64 {
         let number = self.versions.len() as u64 + 1;
-        let now = now_rfc3339();
+        let create_time = match self.versions.last() {
+            Some(last) if last.create_time >= clock::now() => clock::just_after(last.create_time),
+            _ => clock::now(),
+        };
         let destroyed = state == VersionState::Destroyed;
         self.versions.push(Version {
             number,
             state,
             payload: if destroyed { Vec::new() } else { payload },
             client_checksum,
-            create_time: now.clone(),
-            destroy_time: destroyed.then_some(now),
+            create_time,
+            destroy_time: destroyed.then(|| clock::format(create_time)),
             etag,
         });
         number
@@ -314,7 +320,7 @@ mod tests {
             state: VersionState::Enabled,
             payload: b"pypi-do-not-print".to_vec(),
             client_checksum: true,
-            create_time: String::new(),
+            create_time: clock::now(),
             destroy_time: None,
             etag: String::new(),
         };

@@ -1,6 +1,7 @@
 """Behaviour Google documents and the workflow relies on, checked through
 Google's Python clients (REST transport): stale secret and version etags
-answer 400 FAILED_PRECONDITION (only IAM policy etags are 409 ABORTED).
+answer 400 FAILED_PRECONDITION (only IAM policy etags are 409 ABORTED);
+version lists filter on create_time and state.
 """
 
 from __future__ import annotations
@@ -73,3 +74,20 @@ def test_secret_delete_checks_etag(secret_client):
     secret_client.delete_secret(request={"name": secret.name, "etag": secret.etag})
     with pytest.raises(exceptions.NotFound):
         secret_client.get_secret(name=secret.name)
+
+
+def test_version_list_filters_on_create_time_and_state(secret_client):
+    secret = create_secret(secret_client, "py-version-filter")
+    payloads = [f"pypi-filter-{n}".encode() for n in range(3)]
+    versions = [add_version(secret_client, secret.name, data) for data in payloads]
+    times = [v.create_time for v in versions]
+    assert times == sorted(times) and len(set(times)) == len(times), times
+    secret_client.disable_secret_version(request={"name": versions[2].name})
+
+    cut = versions[0].create_time.rfc3339()
+    listed = secret_client.list_secret_versions(
+        request={"parent": secret.name, "filter": f'create_time>"{cut}" AND state:ENABLED'}
+    )
+    assert [v.name for v in listed] == [versions[1].name]
+    access = secret_client.access_secret_version(name=versions[1].name)
+    assert access.payload.data_crc32c == crc32c(payloads[1])

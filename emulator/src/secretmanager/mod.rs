@@ -1,6 +1,7 @@
 //! Secret Manager v1, `projects.secrets` and `projects.secrets.versions`.
 //! Names answer with the project number, as the real service does.
 
+mod filter;
 mod lookup;
 pub mod model;
 mod secrets;

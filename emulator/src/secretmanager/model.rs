@@ -134,26 +134,54 @@ pub fn validate_fields(fields: &Map<String, Value>) -> Result<(), ApiError> {
         }
     }
     if let Some(annotations) = fields.get("annotations") {
-        let map = annotations
-            .as_object()
-            .ok_or_else(|| ApiError::invalid("Secret.annotations must be a map of strings."))?;
-        let mut total = 0usize;
-        for (k, v) in map {
-            let value = v
-                .as_str()
-                .ok_or_else(|| ApiError::invalid("Annotation values must be strings."))?;
-            if k.is_empty() || k.len() > 63 {
-                return Err(ApiError::invalid(format!("Invalid annotation key {k:?}.")));
-            }
-            total += k.len() + value.len();
-        }
-        if total >= 16 * 1024 {
-            return Err(ApiError::invalid(
-                "The total size of annotation keys and values must be less than 16KiB.",
-            ));
-        }
+        validate_annotations(annotations)?;
     }
     Ok(())
+}
+
+/// Largest total size, in bytes, of a secret's annotation keys and values
+/// together; the total must stay below it.
+pub const ANNOTATIONS_BUDGET: usize = 16 * 1024;
+
+/// Annotation keys: 1-63 characters of at most 128 bytes, a letter or digit
+/// at both ends, letters, digits, `-`, `_` and `.` between; keys and values
+/// together under [`ANNOTATIONS_BUDGET`] (`resources.proto`).
+fn validate_annotations(annotations: &Value) -> Result<(), ApiError> {
+    let map = annotations
+        .as_object()
+        .ok_or_else(|| ApiError::invalid("Secret.annotations must be a map of strings."))?;
+    let mut total = 0usize;
+    for (key, value) in map {
+        let value = value
+            .as_str()
+            .ok_or_else(|| ApiError::invalid("Annotation values must be strings."))?;
+        if !annotation_key_ok(key) {
+            return Err(ApiError::invalid(format!(
+                "Invalid annotation key {key:?}: annotation keys must be 1 to 63 characters \
+                 long (at most 128 bytes), begin and end with a letter or digit, and contain \
+                 only letters, digits, dashes (-), underscores (_) and dots (.)."
+            )));
+        }
+        total = total.saturating_add(key.len()).saturating_add(value.len());
+    }
+    if total >= ANNOTATIONS_BUDGET {
+        return Err(ApiError::invalid(format!(
+            "The total size of annotation keys and values must be less than 16KiB \
+             ({ANNOTATIONS_BUDGET} bytes); these annotations take {total} bytes."
+        )));
+    }
+    Ok(())
+}
+
+fn annotation_key_ok(key: &str) -> bool {
+    let ends_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    (1..=63).contains(&key.chars().count())
+        && key.len() <= 128
+        && ends_ok(key.chars().next())
+        && ends_ok(key.chars().last())
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn label_key_ok(key: &str) -> bool {
@@ -183,4 +211,41 @@ pub fn render(secret: &Secret) -> Value {
     out.insert("createTime".into(), json!(secret.create_time));
     out.insert("etag".into(), json!(secret.etag));
     Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annotation_keys_follow_the_documented_rule() {
+        for good in ["a", "pypi.remote-auth_v1", "k8s.io.name", "Z9"] {
+            assert!(annotation_key_ok(good), "{good}");
+        }
+        let long = "a".repeat(64);
+        for bad in ["", "-a", "a-", ".a", "a_", "a b", "a/b", long.as_str()] {
+            assert!(!annotation_key_ok(bad), "{bad:?}");
+        }
+        assert!(annotation_key_ok(&"a".repeat(63)));
+        assert!(
+            annotation_key_ok("aéb"),
+            "letters between may be any alphabet"
+        );
+        let wide = format!("a{}b", "中".repeat(61));
+        assert_eq!(wide.chars().count(), 63);
+        assert!(
+            !annotation_key_ok(&wide),
+            "63 characters but over 128 bytes"
+        );
+    }
+
+    #[test]
+    fn annotation_budget_counts_keys_and_values() {
+        let fits = json!({"k": "v".repeat(ANNOTATIONS_BUDGET - 2)});
+        assert!(validate_annotations(&fits).is_ok());
+        let over = json!({"k": "v".repeat(ANNOTATIONS_BUDGET - 1)});
+        let err = validate_annotations(&over).expect_err("at the budget");
+        assert_eq!(err.status, "INVALID_ARGUMENT");
+        assert!(err.message.contains("16384 bytes"), "{}", err.message);
+    }
 }

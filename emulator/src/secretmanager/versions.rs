@@ -2,8 +2,9 @@
 //! the ENABLED / DISABLED / DESTROYED state machine. Payloads never leave
 //! this module except through `:access`.
 
+use super::filter::VersionFilter;
 use super::lookup::{authorize, etag_mismatch, find_secret, find_secret_mut, secret_not_found};
-use crate::clock::now_rfc3339;
+use crate::clock::{self, now_rfc3339};
 use crate::error::{ApiError, ApiResult};
 use crate::request::{page_answer, Ctx};
 use crate::state::{Secret, State, Version, VersionState};
@@ -66,7 +67,7 @@ fn render(secret: &Secret, version: &Version) -> Value {
     };
     let mut out = json!({
         "name": format!("{}/versions/{}", secret.name(), version.number),
-        "createTime": version.create_time,
+        "createTime": clock::format(version.create_time),
         "state": version.state.as_str(),
         "replicationStatus": replication_status,
         "etag": version.etag,
@@ -175,35 +176,15 @@ pub fn list(state: &mut State, ctx: &Ctx, project: &str, secret: &str) -> ApiRes
         "secretmanager.versions.list",
     )?;
     let entry = find_secret(state, &found, secret)?;
-    let wanted_state = state_filter(ctx.param("filter").unwrap_or(""))?;
+    let filter = VersionFilter::parse(ctx.param("filter").unwrap_or(""))?;
     let items: Vec<Value> = entry
         .versions
         .iter()
         .rev()
-        .filter(|v| wanted_state.is_none_or(|s| v.state == s))
+        .filter(|v| filter.matches(v))
         .map(|v| render(entry, v))
         .collect();
     page_answer(ctx, "versions", items, true)
-}
-
-/// Supports the one filter clients use on versions: `state:ENABLED`.
-fn state_filter(filter: &str) -> Result<Option<VersionState>, ApiError> {
-    let filter = filter.trim();
-    if filter.is_empty() {
-        return Ok(None);
-    }
-    let value = filter
-        .strip_prefix("state:")
-        .or_else(|| filter.strip_prefix("state="))
-        .map(str::trim)
-        .ok_or_else(|| {
-            ApiError::invalid(format!(
-                "Unsupported filter {filter:?}; the emulator supports state:STATE."
-            ))
-        })?;
-    VersionState::parse(value)
-        .map(Some)
-        .ok_or_else(|| ApiError::invalid(format!("Invalid state in filter: {value}")))
 }
 
 /// `GET v1/projects/{p}/secrets/{s}/versions/{v}:access`.
