@@ -163,14 +163,18 @@ pub fn role_grants(role: &str, permission: &str) -> bool {
         }
         "roles/artifactregistry.writer" => matches!(
             permission,
-            "artifactregistry.repositories.get"
+            "artifactregistry.locations.get"
+                | "artifactregistry.locations.list"
+                | "artifactregistry.repositories.get"
                 | "artifactregistry.repositories.list"
                 | "artifactregistry.repositories.downloadArtifacts"
                 | "artifactregistry.repositories.uploadArtifacts"
         ),
         "roles/artifactregistry.reader" => matches!(
             permission,
-            "artifactregistry.repositories.get"
+            "artifactregistry.locations.get"
+                | "artifactregistry.locations.list"
+                | "artifactregistry.repositories.get"
                 | "artifactregistry.repositories.list"
                 | "artifactregistry.repositories.downloadArtifacts"
         ),
@@ -260,6 +264,14 @@ mod tests {
         assert!(!role_grants(
             "roles/artifactregistry.reader",
             "artifactregistry.repositories.update"
+        ));
+        assert!(role_grants(
+            "roles/artifactregistry.reader",
+            "artifactregistry.locations.list"
+        ));
+        assert!(!role_grants(
+            "roles/secretmanager.secretAccessor",
+            "artifactregistry.locations.list"
         ));
         assert!(!role_grants("roles/unknown", "secretmanager.secrets.get"));
     }

@@ -22,7 +22,10 @@ pub fn dispatch(state: &mut State, ctx: &Ctx) -> ApiResult {
     };
     match (version, parts.as_slice()) {
         ("v1", ["projects", _, "secrets", ..]) => secretmanager::dispatch(state, ctx, &parts[1..]),
-        ("v1", ["projects", _, "locations", _, "repositories", ..])
+        // Secret Manager has a `projects.locations.list` at the same path;
+        // on one port for all APIs, Artifact Registry's answers it.
+        ("v1", ["projects", _, "locations"])
+        | ("v1", ["projects", _, "locations", _, "repositories", ..])
         | ("v1", ["projects", _, "locations", _, "operations", _]) => {
             artifactregistry::dispatch(state, ctx, &parts[1..])
         }

@@ -1,7 +1,8 @@
 """Behaviour Google documents and the workflow relies on, checked through
 Google's Python clients (REST transport): stale secret and version etags
 answer 400 FAILED_PRECONDITION (only IAM policy etags are 409 ABORTED);
-version lists filter on create_time and state.
+version lists filter on create_time and state; Artifact Registry lists a
+project's locations.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import pytest
 from google.api_core import exceptions
 from google.cloud import secretmanager_v1
 
-from conftest import PROJECT_ID, crc32c
+from conftest import LOCATION, PROJECT_ID, crc32c
 
 PARENT = f"projects/{PROJECT_ID}"
 State = secretmanager_v1.SecretVersion.State
@@ -91,3 +92,18 @@ def test_version_list_filters_on_create_time_and_state(secret_client):
     assert [v.name for v in listed] == [versions[1].name]
     access = secret_client.access_secret_version(name=versions[1].name)
     assert access.payload.data_crc32c == crc32c(payloads[1])
+
+
+def test_locations_list_pages_through_the_mixin(registry_client):
+    first = registry_client.list_locations(request={"name": PARENT, "page_size": 4})
+    ids = [location.location_id for location in first.locations]
+    assert len(ids) == 4 and first.next_page_token
+    rest = registry_client.list_locations(
+        request={"name": PARENT, "page_token": first.next_page_token}
+    )
+    ids += [location.location_id for location in rest.locations]
+    assert not rest.next_page_token
+    assert LOCATION in ids and {"us", "europe", "asia"} <= set(ids)
+    assert len(ids) == len(set(ids)), ids
+    named = {location.name for location in first.locations}
+    assert all(name.startswith(f"{PARENT}/locations/") for name in named)

@@ -1,8 +1,9 @@
-//! Artifact Registry v1: `projects.locations.repositories` and
-//! `projects.locations.operations`. Create and delete answer finished
+//! Artifact Registry v1: `projects.locations.list`,
+//! `projects.locations.repositories` and `projects.locations.operations`. Create and delete answer finished
 //! long-running operations; patch answers the repository.
 
 mod at;
+mod locations;
 pub mod model;
 mod patch;
 mod repositories;
@@ -23,6 +24,9 @@ pub fn dispatch(state: &mut State, ctx: &Ctx, parts: &[&str]) -> ApiResult {
     let m = ctx.method;
     let custom = ctx.path.custom.as_deref();
     let (at, rest) = match parts {
+        [project, "locations"] if m == Method::GET && custom.is_none() => {
+            return locations::list(state, ctx, project)
+        }
         [project, "locations", location, rest @ ..] => (At { project, location }, rest),
         _ => return Err(unknown(ctx, parts)),
     };
