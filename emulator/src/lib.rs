@@ -7,21 +7,24 @@
 //!
 //! # Layout
 //!
-//! Imports run downwards only, from the server to the leaves:
+//! Imports run downwards only, from the server to the leaves (check with
+//! any import-graph tool: no module imports one that imports it back):
 //!
 //! - [`serve`] (`server.rs`): the axum server, on a listener whose
-//!   connections a request can cut (`connection.rs`, for the `drop` fault);
+//!   connections a request can cut (`connection.rs`, for the `drop` fault).
 //!   `pipeline.rs`: what every API request goes through (latency → fault
-//!   rule → auth → quota → random fault → method → request log);
+//!   rule → auth → quota → random fault → method → request log).
 //!   `admin.rs`: `/_emulator/*`. They share `App` (`app.rs`): the locked
 //!   state, the request log, faults and quotas, and reset.
 //! - `router.rs`: maps a parsed path (`path.rs`) onto an API method.
 //! - `secretmanager/`, `artifactregistry/`, `resourcemanager.rs`,
-//!   `serviceusage.rs`: the emulated methods, one module per API. Each API
-//!   folder keeps its JSON model (`model.rs`: what callers may write, the
-//!   limits, the rendered answer) apart from its methods.
-//! - `request.rs`: `Ctx`, what a method reads about its
-//!   request, and paging of list answers.
+//!   `serviceusage.rs`: the emulated methods, one module per API. In each
+//!   API folder `mod.rs` only routes; the methods live beside it, and
+//!   `model.rs` holds the JSON model (what callers may write, the limits,
+//!   the rendered answer). `secretmanager/filter.rs` reads list filters;
+//!   `artifactregistry/upstream.rs` is the upstream credentials check.
+//! - `request.rs`: `Ctx`, what a method reads about its request, and paging
+//!   of list answers.
 //! - `iam.rs`: policies, etags and `setIamPolicy` semantics; `auth.rs`:
 //!   tokens → principals, roles → permissions, permission checks.
 //! - `propagation.rs`: a policy's recent writes, so the upstream check sees
