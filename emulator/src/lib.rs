@@ -7,8 +7,8 @@
 //!
 //! # Layout
 //!
-//! Imports run downwards only, from the server to the leaves (check with
-//! any import-graph tool: no module imports one that imports it back):
+//! Imports run downwards only, from the server to the leaves: no module
+//! imports one that imports it back.
 //!
 //! - [`serve`] (`server.rs`): the axum server, on a listener whose
 //!   connections a request can cut (`connection.rs`, for the `drop` fault).
