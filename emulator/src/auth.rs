@@ -103,20 +103,24 @@ pub fn holds(
 ) -> bool {
     match caller {
         Caller::Anyone(_) => !enforce,
-        Caller::Member(member) => member_holds(member, project, resource_policy, permission),
+        Caller::Member(member) => member_holds(
+            member,
+            project.policy.current(),
+            resource_policy,
+            permission,
+        ),
     }
 }
 
-/// Whether `member` holds `permission` through unconditional bindings on
-/// the project or on the resource.
+/// Whether `member` holds `permission` through unconditional bindings of
+/// the project's policy or the resource's.
 pub fn member_holds(
     member: &str,
-    project: &Project,
+    project_policy: &Policy,
     resource_policy: Option<&Policy>,
     permission: &str,
 ) -> bool {
-    project
-        .policy
+    project_policy
         .roles_of(member)
         .chain(resource_policy.into_iter().flat_map(|p| p.roles_of(member)))
         .any(|role| role_grants(role, permission))
@@ -159,14 +163,18 @@ pub fn role_grants(role: &str, permission: &str) -> bool {
         }
         "roles/artifactregistry.writer" => matches!(
             permission,
-            "artifactregistry.repositories.get"
+            "artifactregistry.locations.get"
+                | "artifactregistry.locations.list"
+                | "artifactregistry.repositories.get"
                 | "artifactregistry.repositories.list"
                 | "artifactregistry.repositories.downloadArtifacts"
                 | "artifactregistry.repositories.uploadArtifacts"
         ),
         "roles/artifactregistry.reader" => matches!(
             permission,
-            "artifactregistry.repositories.get"
+            "artifactregistry.locations.get"
+                | "artifactregistry.locations.list"
+                | "artifactregistry.repositories.get"
                 | "artifactregistry.repositories.list"
                 | "artifactregistry.repositories.downloadArtifacts"
         ),
@@ -256,6 +264,14 @@ mod tests {
         assert!(!role_grants(
             "roles/artifactregistry.reader",
             "artifactregistry.repositories.update"
+        ));
+        assert!(role_grants(
+            "roles/artifactregistry.reader",
+            "artifactregistry.locations.list"
+        ));
+        assert!(!role_grants(
+            "roles/secretmanager.secretAccessor",
+            "artifactregistry.locations.list"
         ));
         assert!(!role_grants("roles/unknown", "secretmanager.secrets.get"));
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 /// Usage text printed for `--help` and after argument errors.
 pub const USAGE: &str = "usage: gcp-emulator [--listen ADDR] [--project ID=NUMBER]... [--seed FILE]
                     [--latency-ms N] [--fault-rate F] [--fault-seed S] [--quota-rps N]
+                    [--iam-propagation-ms N]
 
   --listen ADDR        address to listen on (default 127.0.0.1:8085; port 0 picks one)
   --project ID=NUMBER  a project that exists, with its Artifact Registry service agent (repeatable)
@@ -14,7 +15,9 @@ pub const USAGE: &str = "usage: gcp-emulator [--listen ADDR] [--project ID=NUMBE
   --latency-ms N       delay added to every API request
   --fault-rate F       share (0..1) of API requests answered with a retryable error, unapplied
   --fault-seed S       seed of the fault RNG (default 0)
-  --quota-rps N        requests per second allowed per caller; more get 429";
+  --quota-rps N        requests per second allowed per caller; more get 429
+  --iam-propagation-ms N
+                       delay before IAM policy changes reach Artifact Registry's upstream check";
 
 /// Parsed command line.
 #[derive(Debug, Clone)]
@@ -89,6 +92,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> {
                 }
                 cli.config.quota_rps = Some(rps);
             }
+            "--iam-propagation-ms" => {
+                cli.config.iam_propagation_ms = value()?
+                    .parse()
+                    .map_err(|_| "--iam-propagation-ms expects an integer".to_string())?;
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -124,6 +132,8 @@ mod tests {
             "--fault-seed",
             "9",
             "--quota-rps=3",
+            "--iam-propagation-ms",
+            "8000",
         ])
         .expect("parse");
         assert_eq!(cli.listen, "127.0.0.1:0");
@@ -132,6 +142,7 @@ mod tests {
         assert_eq!(cli.config.fault_rate, 0.25);
         assert_eq!(cli.config.fault_seed, 9);
         assert_eq!(cli.config.quota_rps, Some(3));
+        assert_eq!(cli.config.iam_propagation_ms, 8000);
     }
 
     #[test]
@@ -139,6 +150,7 @@ mod tests {
         assert!(run(&["--fault-rate", "2"]).is_err());
         assert!(run(&["--latency-ms"]).is_err());
         assert!(run(&["--bogus"]).is_err());
+        assert!(run(&["--iam-propagation-ms", "-5"]).is_err());
         assert!(run(&["--seed", "/nonexistent/seed.json"]).is_err());
         assert!(run(&["--help"]).is_err());
     }

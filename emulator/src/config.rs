@@ -19,6 +19,9 @@ pub struct Config {
     pub fault_seed: u64,
     /// Requests per second allowed per caller; `None` means unlimited.
     pub quota_rps: Option<u32>,
+    /// Milliseconds before a policy write reaches the checks Google's
+    /// services make on their own behalf (the upstream check); 0: at once.
+    pub iam_propagation_ms: u64,
 }
 
 impl Config {

@@ -16,7 +16,39 @@ pub struct ApiError {
     pub message: String,
 }
 
+/// The canonical `google.rpc.Code` names, for errors a caller chooses
+/// (the `refuse` fault rule).
+const CANONICAL_CODES: [&str; 16] = [
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
+];
+
 impl ApiError {
+    /// An error with a caller-chosen HTTP status and canonical code name;
+    /// `None` when the status is not an error status or the name is not a
+    /// `google.rpc.Code`.
+    pub fn custom(http: u16, code: &str, message: impl Into<String>) -> Option<Self> {
+        let http = StatusCode::from_u16(http)
+            .ok()
+            .filter(|s| s.is_client_error() || s.is_server_error())?;
+        let status = CANONICAL_CODES.iter().find(|c| **c == code)?;
+        Some(Self::new(http, status, message))
+    }
+
     fn new(http: StatusCode, status: &'static str, message: impl Into<String>) -> Self {
         Self {
             http,

@@ -2,8 +2,9 @@
 //! v1 answers `projectNumber`; v3 names projects by number.
 
 use crate::auth;
+use crate::clock::unix_ms;
 use crate::error::{ApiError, ApiResult};
-use crate::router::Ctx;
+use crate::request::Ctx;
 use crate::state::{Project, State};
 use axum::http::Method;
 use serde_json::json;
@@ -22,7 +23,10 @@ pub fn dispatch(state: &mut State, ctx: &Ctx, project: &str) -> ApiResult {
                 v3,
                 "resourcemanager.projects.getIamPolicy",
             )?;
-            found.policy.render(ctx.requested_policy_version()?)
+            found
+                .policy
+                .current()
+                .render(ctx.requested_policy_version()?)
         }
         Some("setIamPolicy") if m == Method::POST => {
             let found = authorize(
@@ -37,9 +41,10 @@ pub fn dispatch(state: &mut State, ctx: &Ctx, project: &str) -> ApiResult {
             let target = state
                 .project_mut(&found.number)
                 .ok_or_else(|| ApiError::forbidden("The caller does not have permission"))?;
+            let agent_exists = |n: &str| agents.iter().any(|a| a == n);
             target
                 .policy
-                .set(ctx.body, counter, &|n| agents.iter().any(|a| a == n))
+                .set(ctx.body, counter, &agent_exists, unix_ms())
         }
         Some("testIamPermissions") if m == Method::POST => {
             let found = state

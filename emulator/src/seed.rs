@@ -1,18 +1,24 @@
 //! Builds the initial [`State`] from a [`Config`]; also what
 //! `POST /_emulator/reset` returns to.
 
-use crate::artifactregistry;
+use crate::artifactregistry::model::{new_repository_fields, normalize_body};
 use crate::clock::now_rfc3339;
 use crate::config::Config;
 use crate::iam::Policy;
-use crate::secretmanager::{build_secret, push_version};
-use crate::state::{Project, State, VersionState};
+use crate::propagation::PolicyHistory;
+use crate::secretmanager::model::new_secret_fields;
+use crate::settings::Settings;
+use crate::state::{Project, Repository, Secret, State, VersionState};
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
 /// The world described by `config`, or why the seed is inconsistent.
 pub fn build_state(config: &Config) -> Result<State, String> {
-    let mut state = State::new(config.seed.principals.clone());
+    let settings = Settings {
+        iam_propagation_ms: config.iam_propagation_ms,
+        ..Settings::default()
+    };
+    let mut state = State::new(config.seed.principals.clone(), settings);
     for p in &config.seed.projects {
         if state.project(&p.id).is_some() || state.project(&p.number.0).is_some() {
             return Err(format!(
@@ -24,6 +30,7 @@ pub fn build_state(config: &Config) -> Result<State, String> {
             Some(v) => Policy::from_seed(v).map_err(|e| format!("project {}: {e}", p.id))?,
             None => Policy::default(),
         };
+        let policy = PolicyHistory::new(policy);
         state.projects.push(Project {
             id: p.id.clone(),
             number: p.number.0.clone(),
@@ -42,15 +49,10 @@ pub fn build_state(config: &Config) -> Result<State, String> {
             .project(&r.project)
             .cloned()
             .ok_or_else(|| format!("{where_}: unknown project"))?;
-        let body = artifactregistry::normalize_body(&Value::Object(r.fields.clone()))
+        let body = normalize_body(&Value::Object(r.fields.clone()))
+            .and_then(|body| new_repository_fields(&r.location, &r.repository_id, body.fields))
             .map_err(|e| format!("{where_}: {}", e.message))?;
-        let mut repo = artifactregistry::build_repository(
-            &project,
-            &r.location,
-            &r.repository_id,
-            body.fields,
-        )
-        .map_err(|e| format!("{where_}: {}", e.message))?;
+        let mut repo = Repository::new(&project.id, &r.location, &r.repository_id, body);
         if let Some(policy) = &r.iam_policy {
             repo.policy = Policy::from_seed(policy).map_err(|e| format!("{where_}: {e}"))?;
         }
@@ -78,8 +80,10 @@ pub fn build_state(config: &Config) -> Result<State, String> {
         );
         body.insert("labels".into(), Value::Object(s.labels.clone()));
         body.insert("annotations".into(), Value::Object(s.annotations.clone()));
-        let mut secret = build_secret(&mut state, &number, &s.secret_id, &Value::Object(body))
+        let fields = new_secret_fields(&s.secret_id, &Value::Object(body))
             .map_err(|e| format!("{where_}: {}", e.message))?;
+        let etag = state.next_resource_etag();
+        let mut secret = Secret::new(&number, &s.secret_id, fields, etag);
         for (i, v) in s.versions.iter().enumerate() {
             let data = base64::engine::general_purpose::STANDARD
                 .decode(&v.data)
@@ -91,10 +95,11 @@ pub fn build_state(config: &Config) -> Result<State, String> {
                 })?,
             };
             let etag = state.next_resource_etag();
-            push_version(&mut secret, data, false, version_state, etag);
+            secret.push_version(data, false, version_state, etag);
         }
         if let Some(policy) = &s.iam_policy {
-            secret.policy = Policy::from_seed(policy).map_err(|e| format!("{where_}: {e}"))?;
+            let policy = Policy::from_seed(policy).map_err(|e| format!("{where_}: {e}"))?;
+            secret.policy = PolicyHistory::new(policy);
         }
         if state
             .secrets

@@ -1,53 +1,19 @@
 //! The HTTP server: one axum fallback handler that sends `/_emulator/*`
-//! to the admin endpoints and everything else through the API pipeline
-//! (latency → auth → quota → fault → method → request log).
+//! to the admin endpoints and everything else through the API pipeline.
 
 use crate::admin;
-use crate::auth::{self, Caller};
-use crate::clock::{unix_ms, unix_seconds};
+use crate::app::App;
 use crate::config::Config;
-use crate::error::{json_response, ApiError};
-use crate::middleware::{Faults, LogEntry, Quota, RequestLog};
-use crate::path::{parse_query, redact_query, ApiPath};
-use crate::router::{self, Ctx};
-use crate::seed::build_state;
-use crate::state::State;
+use crate::connection::{Cut, CuttableListener};
+use crate::faults::held::Release;
+use crate::pipeline::{self, ApiRequest};
 use axum::body::Bytes;
-use axum::extract::State as Shared;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{ConnectInfo, State as Shared};
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
 use axum::Router;
-use serde_json::Value;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
-
-/// Everything the handlers share.
-pub struct App {
-    /// The startup configuration, kept for `POST /_emulator/reset`.
-    pub config: Config,
-    /// The emulated world; handlers hold the lock without awaiting.
-    pub state: Mutex<State>,
-    /// The API request log.
-    pub log: RequestLog,
-    /// Fault injection.
-    pub faults: Faults,
-    /// Per-caller rate limit.
-    pub quota: Quota,
-}
-
-impl App {
-    /// Builds the shared application from a configuration.
-    pub fn new(config: Config) -> Result<App, String> {
-        let state = build_state(&config)?;
-        Ok(App {
-            faults: Faults::new(config.fault_rate, config.fault_seed),
-            quota: Quota::new(config.quota_rps),
-            config,
-            state: Mutex::new(state),
-            log: RequestLog::default(),
-        })
-    }
-}
+use std::sync::Arc;
 
 /// Serves the emulator on `listener` until `shutdown` resolves.
 pub async fn serve(
@@ -57,101 +23,37 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let app =
         App::new(config).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let router = Router::new().fallback(handle).with_state(Arc::new(app));
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
+    let app = Arc::new(app);
+    let router = Router::new().fallback(handle).with_state(Arc::clone(&app));
+    // A held request would keep its connection, and so the graceful
+    // shutdown, waiting for ever: let it go unapplied.
+    let stopping = async move {
+        shutdown.await;
+        app.held.release_all(Release::Discard);
+    };
+    let service = router.into_make_service_with_connect_info::<Cut>();
+    axum::serve(CuttableListener(listener), service)
+        .with_graceful_shutdown(stopping)
         .await
 }
 
 async fn handle(
     Shared(app): Shared<Arc<App>>,
+    ConnectInfo(cut): ConnectInfo<Cut>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let path = uri.path().to_string();
+    let path = uri.path();
     if path == "/_emulator" || path.starts_with("/_emulator/") {
-        return admin::handle(&app, &method, &path);
+        return admin::handle(&app, &method, path, &body);
     }
-    let start_ms = unix_ms();
-    if !app.config.latency.is_zero() {
-        tokio::time::sleep(app.config.latency).await;
-    }
-    let (caller, result) = run_api(&app, &method, &uri, &headers, &body);
-    let response = match result {
-        Ok(value) => json_response(StatusCode::OK, &value),
-        Err(error) => {
-            tracing::debug!(status = error.status, method = %method, path = %path, "API error");
-            error.into_response()
-        }
-    };
-    app.log.push(LogEntry {
-        method: method.to_string(),
-        path,
-        query: redact_query(uri.query()),
-        status: response.status().as_u16(),
-        caller,
-        start_ms,
-        end_ms: unix_ms(),
-    });
-    response
-}
-
-/// Authenticates, applies quota and faults, and runs the method; returns
-/// the caller label for the log with the outcome.
-fn run_api(
-    app: &App,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> (String, Result<Value, ApiError>) {
-    let mut state = match app.state.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    let caller = match auth::identify(headers, &state) {
-        Ok(c) => c,
-        Err(e) => return ("anonymous".to_string(), Err(e)),
-    };
-    let label = caller.label().to_string();
-    if let Err(e) = app.quota.admit(&label, unix_seconds()) {
-        return (label, Err(e));
-    }
-    if let Some(fault) = app.faults.pick() {
-        return (label, Err(fault));
-    }
-    let result = dispatch(&mut state, &caller, method, uri, body);
-    (label, result)
-}
-
-fn dispatch(
-    state: &mut State,
-    caller: &Caller,
-    method: &Method,
-    uri: &Uri,
-    body: &Bytes,
-) -> Result<Value, ApiError> {
-    let path = ApiPath::parse(uri.path())
-        .ok_or_else(|| ApiError::unknown_method(method.as_str(), uri.path()))?;
-    let query = parse_query(uri.query());
-    let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
-        Value::Object(serde_json::Map::new())
-    } else {
-        serde_json::from_slice(body).map_err(|e| {
-            ApiError::invalid(format!(
-                "Invalid JSON payload received. {}",
-                e.to_string().split(" at line").next().unwrap_or("")
-            ))
-        })?
-    };
-    let ctx = Ctx {
+    let request = ApiRequest {
         method,
-        path: &path,
-        query: &query,
-        body: &body,
-        caller,
+        uri,
+        headers,
+        body,
     };
-    router::dispatch(state, &ctx)
+    pipeline::run(app, cut, request).await
 }

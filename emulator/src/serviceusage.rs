@@ -4,7 +4,7 @@
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::iam::ar_agent_email;
-use crate::router::Ctx;
+use crate::request::Ctx;
 use crate::state::State;
 use axum::http::Method;
 use serde_json::json;

@@ -3,11 +3,15 @@
 //! held and never awaits, so each request is atomic (which is what makes
 //! etag read-modify-write cycles race-free).
 
+use crate::clock::{self, now_rfc3339};
 use crate::iam::Policy;
+use crate::propagation::PolicyHistory;
+use crate::settings::Settings;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
+use time::OffsetDateTime;
 
 /// A Google Cloud project.
 #[derive(Debug, Clone)]
@@ -18,8 +22,9 @@ pub struct Project {
     pub number: String,
     /// Whether the Artifact Registry service agent has been created.
     pub service_agent: bool,
-    /// The project-level IAM policy (grants apply to everything inside).
-    pub policy: Policy,
+    /// The project-level IAM policy (grants apply to everything inside),
+    /// with its recent writes for propagation.
+    pub policy: PolicyHistory,
     /// Optional parent such as `organizations/123`.
     pub parent: Option<String>,
     /// Creation time shown by Resource Manager.
@@ -69,8 +74,9 @@ pub struct Version {
     pub payload: Vec<u8>,
     /// Whether the caller sent `dataCrc32c` when adding it.
     pub client_checksum: bool,
-    /// Creation timestamp.
-    pub create_time: String,
+    /// Creation time, to the microsecond; strictly increasing within a
+    /// secret, so `create_time>` filters can tell any two versions apart.
+    pub create_time: OffsetDateTime,
     /// Set when destroyed.
     pub destroy_time: Option<String>,
     /// Changes on every state transition.
@@ -110,11 +116,53 @@ pub struct Secret {
     pub etag: String,
     /// Versions in creation order; `versions[i].number == i + 1`.
     pub versions: Vec<Version>,
-    /// The secret's IAM policy.
-    pub policy: Policy,
+    /// The secret's IAM policy, with its recent writes for propagation.
+    pub policy: PolicyHistory,
 }
 
 impl Secret {
+    /// A secret without versions or policy, from fields that are already
+    /// validated (`secretmanager::model::new_secret_fields`).
+    pub fn new(project_number: &str, id: &str, fields: Map<String, Value>, etag: String) -> Secret {
+        Secret {
+            project_number: project_number.to_string(),
+            id: id.to_string(),
+            fields,
+            create_time: now_rfc3339(),
+            etag,
+            versions: Vec::new(),
+            policy: PolicyHistory::default(),
+        }
+    }
+
+    /// Appends the next version (numbered from 1) and returns its number. A
+    /// version born DESTROYED (seeds may say so) keeps no payload. Versions
+    /// added within one microsecond get successive microseconds.
+    pub fn push_version(
+        &mut self,
+        payload: Vec<u8>,
+        client_checksum: bool,
+        state: VersionState,
+        etag: String,
+    ) -> u64 {
+        let number = self.versions.len() as u64 + 1;
+        let create_time = match self.versions.last() {
+            Some(last) if last.create_time >= clock::now() => clock::just_after(last.create_time),
+            _ => clock::now(),
+        };
+        let destroyed = state == VersionState::Destroyed;
+        self.versions.push(Version {
+            number,
+            state,
+            payload: if destroyed { Vec::new() } else { payload },
+            client_checksum,
+            create_time,
+            destroy_time: destroyed.then(|| clock::format(create_time)),
+            etag,
+        });
+        number
+    }
+
     /// `projects/NUMBER/secrets/ID`.
     pub fn name(&self) -> String {
         format!("projects/{}/secrets/{}", self.project_number, self.id)
@@ -141,6 +189,26 @@ pub struct Repository {
 }
 
 impl Repository {
+    /// A repository without policy, from fields that are already validated
+    /// (`artifactregistry::model::new_repository_fields`).
+    pub fn new(
+        project_id: &str,
+        location: &str,
+        id: &str,
+        fields: Map<String, Value>,
+    ) -> Repository {
+        let now = now_rfc3339();
+        Repository {
+            project_id: project_id.to_string(),
+            location: location.to_string(),
+            id: id.to_string(),
+            fields,
+            create_time: now.clone(),
+            update_time: now,
+            policy: Policy::default(),
+        }
+    }
+
     /// `projects/P/locations/L/repositories/R`.
     pub fn name(&self) -> String {
         format!(
@@ -165,6 +233,8 @@ pub struct State {
     pub principals: BTreeMap<String, String>,
     /// Whether permission checks are on (the seed named principals).
     pub enforce: bool,
+    /// How the world behaves: IAM propagation, tokens the upstream rejects.
+    pub settings: Settings,
     /// Source of unique etags and ids.
     counter: u64,
     /// Randomness for operation ids.
@@ -172,8 +242,8 @@ pub struct State {
 }
 
 impl State {
-    /// An empty world.
-    pub fn new(principals: BTreeMap<String, String>) -> State {
+    /// An empty world that behaves as `settings` say.
+    pub fn new(principals: BTreeMap<String, String>, settings: Settings) -> State {
         let seed = crate::clock::unix_ms() ^ u64::from(std::process::id());
         State {
             projects: Vec::new(),
@@ -181,6 +251,7 @@ impl State {
             repositories: BTreeMap::new(),
             operations: HashMap::new(),
             enforce: !principals.is_empty(),
+            settings,
             principals,
             counter: 0,
             rng: StdRng::seed_from_u64(seed),
@@ -249,7 +320,7 @@ mod tests {
             state: VersionState::Enabled,
             payload: b"pypi-do-not-print".to_vec(),
             client_checksum: true,
-            create_time: String::new(),
+            create_time: clock::now(),
             destroy_time: None,
             etag: String::new(),
         };

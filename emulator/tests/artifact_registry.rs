@@ -321,3 +321,61 @@ async fn resource_manager_answers_v1_and_v3() {
     assert_eq!(status, 200);
     assert_eq!(policy["etag"], json!("ACAB"));
 }
+
+#[tokio::test]
+async fn locations_list_common_regions_and_repository_locations_in_pages() {
+    let emu = Emu::start(common::config()).await;
+    let (status, op) = emu
+        .call(
+            "POST",
+            &format!(
+                "/v1/projects/{PROJECT}/locations/southamerica-east1/repositories?repositoryId=r"
+            ),
+            Some(json!({"format": "PYTHON"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{op}");
+    let mut ids = Vec::new();
+    let mut token = String::new();
+    loop {
+        let (status, page) = emu
+            .call(
+                "GET",
+                &format!("/v1/projects/{NUMBER}/locations?pageSize=3&pageToken={token}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{page}");
+        let locations = page["locations"].as_array().expect("locations");
+        assert!(locations.len() <= 3, "{page}");
+        for location in locations {
+            let id = location["locationId"].as_str().expect("locationId");
+            assert_eq!(
+                location["name"],
+                json!(format!("projects/{PROJECT}/locations/{id}"))
+            );
+            ids.push(id.to_string());
+        }
+        match page["nextPageToken"].as_str() {
+            Some(next) => token = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(
+        ids,
+        [
+            "asia",
+            "asia-east1",
+            "europe",
+            "europe-west1",
+            "southamerica-east1",
+            "us",
+            "us-central1",
+            "us-east1"
+        ]
+    );
+    let (status, _) = emu
+        .call("GET", "/v1/projects/no-such-project/locations", None)
+        .await;
+    assert_eq!(status, 403, "unknown projects are denied, as Google does");
+}

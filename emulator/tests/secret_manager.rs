@@ -104,15 +104,27 @@ async fn version_state_machine() {
         .await;
     assert_eq!(enabled["state"], json!("ENABLED"));
 
-    // A stale version etag is refused.
-    let (status, _) = emu
+    // A stale version etag is refused as Secret Manager does, and a current one accepted.
+    for op in ["disable", "destroy", "enable"] {
+        let (status, err) = emu
+            .call(
+                "POST",
+                &format!("{base}/1:{op}"),
+                Some(json!({"etag": "\"stale\""})),
+            )
+            .await;
+        assert_eq!(status, 400, "{op}: {err}");
+        assert_eq!(err["error"]["status"], json!("FAILED_PRECONDITION"));
+    }
+    let (status, disabled) = emu
         .call(
             "POST",
             &format!("{base}/1:disable"),
-            Some(json!({"etag": "\"stale\""})),
+            Some(json!({"etag": enabled["etag"]})),
         )
         .await;
-    assert_eq!(status, 409);
+    assert_eq!(status, 200, "{disabled}");
+    assert_eq!(disabled["state"], json!("DISABLED"));
 
     let (_, destroyed) = emu
         .call("POST", &format!("{base}/1:destroy"), Some(json!({})))
@@ -240,8 +252,8 @@ async fn patch_labels_with_etag_and_replication_is_immutable() {
             Some(json!({"labels": {}, "etag": secret["etag"]})),
         )
         .await;
-    assert_eq!(status, 409);
-    assert_eq!(err["error"]["status"], json!("ABORTED"));
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["error"]["status"], json!("FAILED_PRECONDITION"));
     let (status, _) = emu
         .call(
             "PATCH",
@@ -250,7 +262,19 @@ async fn patch_labels_with_etag_and_replication_is_immutable() {
         )
         .await;
     assert_eq!(status, 400);
-    let (status, _) = emu.call("DELETE", &path, None).await;
+    // DELETE honours `?etag=`: a stale one keeps the secret.
+    let stale = "%22stale%22";
+    let (status, err) = emu
+        .call("DELETE", &format!("{path}?etag={stale}"), None)
+        .await;
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["error"]["status"], json!("FAILED_PRECONDITION"));
+    let (status, current) = emu.call("GET", &path, None).await;
+    assert_eq!(status, 200, "still there");
+    let etag = current["etag"].as_str().expect("etag").replace('"', "%22");
+    let (status, _) = emu
+        .call("DELETE", &format!("{path}?etag={etag}"), None)
+        .await;
     assert_eq!(status, 200);
     let (status, _) = emu.call("GET", &path, None).await;
     assert_eq!(status, 404);

@@ -75,11 +75,15 @@ REQUIRED_METHODS = {
     "artifactregistry.projects.locations.repositories.delete",
     "artifactregistry.projects.locations.repositories.testIamPermissions",
     "artifactregistry.projects.locations.operations.get",
+    "artifactregistry.projects.locations.list",
     "cloudresourcemanager.projects.get@v1",
     "cloudresourcemanager.projects.get@v3",
     "serviceusage.services.generateServiceIdentity",
     "serviceusage.operations.get",
 }
+# Paths two of the APIs share. The emulator serves every API on one port, so
+# it answers such a path as one of them: the method named here.
+SHARED_PATH_OWNERS = {"artifactregistry.projects.locations.list"}
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
 INT64 = re.compile(r"^-?\d+$")
 DURATION = re.compile(r"^-?\d+(\.\d{1,9})?s$")
@@ -152,6 +156,9 @@ def match_method(http_method: str, path: str) -> Method | str:
     best = max(m.literal_chars for m in found)
     top = [m for m in found if m.literal_chars == best]
     if len({(m.response, m.document["name"]) for m in top}) > 1:
+        owners = [m for m in top if m.key in SHARED_PATH_OWNERS]
+        if len(owners) == 1:
+            return owners[0]
         return f"ambiguous: {http_method} {path} matches {[m.key for m in top]}"
     return top[0]
 
@@ -402,6 +409,7 @@ def tour(api):
         query={"updateMask": "remoteRepositoryConfig.upstreamCredentials", **int_enums},
     )
     call("ar-list", "GET", f"{location}/repositories", query=plain)
+    call("ar-locations", "GET", f"/v1/projects/{PROJECT_ID}/locations", query=plain)
     call(
         "ar-test-permissions",
         "POST",
@@ -515,6 +523,9 @@ def test_schema_walker_rejects_what_it_should():
         "secretmanager.projects.secrets.addVersion"
     )
     assert isinstance(match_method("GET", "/v9/nowhere"), str)
+    assert match_method("GET", "/v1/projects/p/locations").key == (
+        "artifactregistry.projects.locations.list"
+    )
 
 
 def test_request_log_never_holds_the_token(direct_api, tour):

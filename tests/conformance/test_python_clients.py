@@ -466,11 +466,13 @@ def test_secret_patch_checks_etag(secret_client):
     assert updated.etag != secret.etag
 
     secret.labels["team"] = "stale-writer"  # still carries the old etag
-    with pytest.raises(exceptions.Conflict) as err:
+    # Secret Manager answers a stale secret etag 400 FAILED_PRECONDITION
+    # (only IAM policy etags are 409 ABORTED).
+    with pytest.raises(exceptions.BadRequest) as err:
         secret_client.update_secret(
             secret=secret, update_mask=field_mask_pb2.FieldMask(paths=["labels"])
         )
-    assert error_status(err.value) == "ABORTED"
+    assert error_status(err.value) == "FAILED_PRECONDITION"
     assert secret_client.get_secret(name=name).labels["team"] == "security"
 
 

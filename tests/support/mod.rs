@@ -11,6 +11,7 @@
 // Each test crate uses a different part of the harness.
 #![allow(dead_code, unused_imports)]
 
+pub mod faults;
 mod http;
 mod terraform;
 

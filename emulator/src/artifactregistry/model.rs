@@ -3,7 +3,7 @@
 
 use crate::enums::{self, normalize};
 use crate::error::ApiError;
-use crate::ids::is_lowercase_id;
+use crate::ids::{is_lowercase_id, is_lowercase_id_char};
 use crate::state::Repository;
 use serde_json::{json, Map, Value};
 
@@ -73,6 +73,27 @@ pub fn validate_repository_id(id: &str) -> Result<(), ApiError> {
              lowercase letters, digits and hyphens, and be at most 63 characters."
         )))
     }
+}
+
+/// The stored fields of a new repository `id` in `location`: the id and
+/// location checked, `mode` defaulted to STANDARD_REPOSITORY, cleared
+/// credentials pruned and the whole validated.
+pub fn new_repository_fields(
+    location: &str,
+    id: &str,
+    fields: Map<String, Value>,
+) -> Result<Map<String, Value>, ApiError> {
+    validate_repository_id(id)?;
+    if location.is_empty() || !location.chars().all(is_lowercase_id_char) {
+        return Err(ApiError::invalid(format!("Invalid location {location:?}.")));
+    }
+    let mut fields = fields;
+    if !fields.contains_key("mode") || fields["mode"] == json!("MODE_UNSPECIFIED") {
+        fields.insert("mode".into(), json!("STANDARD_REPOSITORY"));
+    }
+    prune(&mut fields);
+    validate_repository(&fields)?;
+    Ok(fields)
 }
 
 /// A request body normalised: writable fields only, enums as names.

@@ -1,8 +1,10 @@
 //! The upstream check Artifact Registry runs when remote credentials are
-//! set: the password secret version must exist and be ENABLED, and the
-//! repository project's service agent must be able to access it.
+//! set: the password secret version must exist and be ENABLED, the
+//! repository project's service agent must be able to access it (as IAM
+//! has propagated), and the upstream must accept the token it holds.
 
 use crate::auth::member_holds;
+use crate::clock::unix_ms;
 use crate::error::ApiError;
 use crate::iam::ar_agent_email;
 use crate::state::{Project, State, VersionState};
@@ -63,10 +65,12 @@ pub fn check(
         )));
     }
     let member = format!("serviceAccount:{agent}");
+    // The agent's check runs inside Google: it sees policies as propagated.
+    let (now, delay) = (unix_ms(), state.settings.iam_propagation_ms);
     if !member_holds(
         &member,
-        secret_project,
-        Some(&entry.policy),
+        secret_project.policy.as_seen(now, delay),
+        Some(entry.policy.as_seen(now, delay)),
         "secretmanager.versions.access",
     ) {
         return Err(fail(format!(
@@ -74,6 +78,17 @@ pub fn check(
              'secretmanager.versions.access' on secret version {version_name}; grant it \
              roles/secretmanager.secretAccessor on the secret."
         )));
+    }
+    // The upstream itself refuses tokens it does not know (PyPI revoked it).
+    if state
+        .settings
+        .rejected_tokens_crc32c
+        .contains(&crc32c::crc32c(&found.payload))
+    {
+        return Err(ApiError::invalid(
+            "Failed to validate remote upstream: failed to fetch bearer token; upstream answered \
+             403 Forbidden: this typically means your upstream credentials are invalid.",
+        ));
     }
     Ok(())
 }

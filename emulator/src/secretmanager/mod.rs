@@ -1,16 +1,15 @@
 //! Secret Manager v1, `projects.secrets` and `projects.secrets.versions`.
 //! Names answer with the project number, as the real service does.
 
+mod filter;
+mod lookup;
+pub mod model;
 mod secrets;
 mod versions;
 
-pub use secrets::build_secret;
-pub use versions::push_version;
-
-use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::router::Ctx;
-use crate::state::{Project, Secret, State};
+use crate::request::Ctx;
+use crate::state::State;
 use axum::http::Method;
 
 /// Routes `projects/{p}/secrets/...` (`parts` starts at the project).
@@ -58,62 +57,4 @@ pub fn dispatch(state: &mut State, ctx: &Ctx, parts: &[&str]) -> ApiResult {
             ),
         )),
     }
-}
-
-/// Resolves the project of a request and checks `permission` against the
-/// project policy plus the secret's policy (when the secret exists).
-/// Unknown projects answer PERMISSION_DENIED, as Google does.
-fn authorize(
-    state: &State,
-    ctx: &Ctx,
-    project: &str,
-    secret: Option<&str>,
-    permission: &str,
-) -> Result<Project, ApiError> {
-    let resource = match secret {
-        Some(s) => format!("projects/{project}/secrets/{s}"),
-        None => format!("projects/{project}"),
-    };
-    auth::authorize(state, ctx.caller, project, &resource, permission, |found| {
-        let key = (found.number.clone(), secret?.to_string());
-        state.secrets.get(&key).map(|s| &s.policy)
-    })
-}
-
-/// Secret `secret` of the resolved project, or Google's 404 for it.
-fn find_secret<'s>(
-    state: &'s State,
-    found: &Project,
-    secret: &str,
-) -> Result<&'s Secret, ApiError> {
-    state
-        .secrets
-        .get(&(found.number.clone(), secret.to_string()))
-        .ok_or_else(|| secret_not_found(&found.number, secret))
-}
-
-/// Mutable [`find_secret`].
-fn find_secret_mut<'s>(
-    state: &'s mut State,
-    found: &Project,
-    secret: &str,
-) -> Result<&'s mut Secret, ApiError> {
-    state
-        .secrets
-        .get_mut(&(found.number.clone(), secret.to_string()))
-        .ok_or_else(|| secret_not_found(&found.number, secret))
-}
-
-/// The 404 Google answers for a missing secret.
-fn secret_not_found(number: &str, secret: &str) -> ApiError {
-    ApiError::not_found(format!(
-        "Secret [projects/{number}/secrets/{secret}] not found or has no versions."
-    ))
-}
-
-/// The 409 answered when a sent etag is stale.
-fn etag_mismatch(kind: &str) -> ApiError {
-    ApiError::aborted(format!(
-        "The etag provided in the request does not match the current etag of the {kind}."
-    ))
 }

@@ -1,212 +1,25 @@
 //! Secret metadata methods: create, get, list, patch, delete and the
 //! secret's IAM policy.
 
-use super::{authorize, etag_mismatch, find_secret, find_secret_mut};
+use super::lookup::{authorize, etag_mismatch, find_secret, find_secret_mut};
+use super::model::{
+    new_secret_fields, render, validate_fields, writable_fields, IMMUTABLE, WRITABLE,
+};
 use crate::auth;
-use crate::clock::now_rfc3339;
+use crate::clock::unix_ms;
 use crate::error::{ApiError, ApiResult};
-use crate::iam::Policy;
 use crate::path::field_mask;
-use crate::router::{page_answer, Ctx};
+use crate::request::{page_answer, Ctx};
 use crate::state::{Secret, State};
-use serde_json::{json, Map, Value};
-
-/// `Secret` fields a caller may write (everything else is output-only or
-/// unknown).
-const WRITABLE: [&str; 10] = [
-    "replication",
-    "labels",
-    "annotations",
-    "topics",
-    "expireTime",
-    "ttl",
-    "rotation",
-    "versionAliases",
-    "versionDestroyTtl",
-    "customerManagedEncryption",
-];
-
-/// Output-only fields clients may echo back; ignored on input.
-const OUTPUT_ONLY: [&str; 4] = ["name", "createTime", "etag", "policyMember"];
-
-/// Fields that cannot change after creation.
-const IMMUTABLE: [&str; 2] = ["replication", "customerManagedEncryption"];
-
-/// Validates a secret id: 1-255 of letters, digits, `-` and `_`.
-fn validate_secret_id(id: &str) -> Result<(), ApiError> {
-    let ok = (1..=255).contains(&id.len())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(format!(
-            "Invalid secret id {id:?}: a secret ID is a string with a maximum length of 255 \
-             characters and can contain uppercase and lowercase letters, numerals, and the \
-             hyphen (-) and underscore (_) characters."
-        )))
-    }
-}
-
-/// Builds a new secret from a `Secret` JSON body, validating every field.
-pub fn build_secret(
-    state: &mut State,
-    project_number: &str,
-    id: &str,
-    body: &Value,
-) -> Result<Secret, ApiError> {
-    validate_secret_id(id)?;
-    let mut fields = writable_fields(body)?;
-    let replication = fields
-        .remove("replication")
-        .unwrap_or_else(|| json!({"automatic": {}}));
-    validate_replication(&replication)?;
-    fields.insert("replication".to_string(), replication);
-    fields.remove("ttl");
-    validate_fields(&fields)?;
-    let etag = state.next_resource_etag();
-    Ok(Secret {
-        project_number: project_number.to_string(),
-        id: id.to_string(),
-        fields,
-        create_time: now_rfc3339(),
-        etag,
-        versions: Vec::new(),
-        policy: Policy::default(),
-    })
-}
-
-/// Keeps the writable fields of a body; unknown names are rejected the way
-/// Google's JSON transcoder does.
-fn writable_fields(body: &Value) -> Result<Map<String, Value>, ApiError> {
-    let object = match body {
-        Value::Object(o) => o,
-        Value::Null => return Ok(Map::new()),
-        _ => {
-            return Err(ApiError::invalid(
-                "Invalid JSON payload received. Expected an object.",
-            ))
-        }
-    };
-    let mut out = Map::new();
-    for (key, value) in object {
-        if WRITABLE.contains(&key.as_str()) {
-            if !value.is_null() {
-                out.insert(key.clone(), value.clone());
-            }
-        } else if !OUTPUT_ONLY.contains(&key.as_str()) {
-            return Err(ApiError::invalid(format!(
-                "Invalid JSON payload received. Unknown name \"{key}\" at 'secret': Cannot find field."
-            )));
-        }
-    }
-    Ok(out)
-}
-
-fn validate_replication(replication: &Value) -> Result<(), ApiError> {
-    let automatic = replication.get("automatic").filter(|v| !v.is_null());
-    let user = replication.get("userManaged").filter(|v| !v.is_null());
-    match (automatic, user) {
-        (Some(a), None) if a.is_object() => Ok(()),
-        (None, Some(u)) => {
-            let replicas = u.get("replicas").and_then(Value::as_array);
-            let ok = replicas.is_some_and(|r| {
-                !r.is_empty()
-                    && r.iter().all(|rep| {
-                        rep.get("location")
-                            .and_then(Value::as_str)
-                            .is_some_and(|l| !l.is_empty())
-                    })
-            });
-            if ok {
-                Ok(())
-            } else {
-                Err(ApiError::invalid(
-                    "Secret.replication.user_managed.replicas must list at least one replica with a location.",
-                ))
-            }
-        }
-        _ => Err(ApiError::invalid(
-            "Secret.replication must set exactly one of automatic or user_managed.",
-        )),
-    }
-}
-
-fn validate_fields(fields: &Map<String, Value>) -> Result<(), ApiError> {
-    if let Some(labels) = fields.get("labels") {
-        let map = labels
-            .as_object()
-            .ok_or_else(|| ApiError::invalid("Secret.labels must be a map of strings."))?;
-        if map.len() > 64 {
-            return Err(ApiError::invalid(
-                "No more than 64 labels can be assigned to a secret.",
-            ));
-        }
-        for (k, v) in map {
-            let value = v.as_str().unwrap_or("\u{0}");
-            if !label_key_ok(k) || !label_value_ok(value) {
-                return Err(ApiError::invalid(format!("Invalid label {k:?}.")));
-            }
-        }
-    }
-    if let Some(annotations) = fields.get("annotations") {
-        let map = annotations
-            .as_object()
-            .ok_or_else(|| ApiError::invalid("Secret.annotations must be a map of strings."))?;
-        let mut total = 0usize;
-        for (k, v) in map {
-            let value = v
-                .as_str()
-                .ok_or_else(|| ApiError::invalid("Annotation values must be strings."))?;
-            if k.is_empty() || k.len() > 63 {
-                return Err(ApiError::invalid(format!("Invalid annotation key {k:?}.")));
-            }
-            total += k.len() + value.len();
-        }
-        if total >= 16 * 1024 {
-            return Err(ApiError::invalid(
-                "The total size of annotation keys and values must be less than 16KiB.",
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn label_key_ok(key: &str) -> bool {
-    let mut chars = key.chars();
-    chars.next().is_some_and(char::is_lowercase)
-        && key.chars().count() <= 63
-        && chars.all(|c| c.is_lowercase() || c.is_numeric() || c == '_' || c == '-')
-}
-
-fn label_value_ok(value: &str) -> bool {
-    value.chars().count() <= 63
-        && value
-            .chars()
-            .all(|c| c.is_lowercase() || c.is_numeric() || c == '_' || c == '-')
-}
-
-/// The `Secret` JSON.
-pub fn render(secret: &Secret) -> Value {
-    let mut out = Map::new();
-    out.insert("name".into(), json!(secret.name()));
-    for (k, v) in &secret.fields {
-        let empty_map = v.as_object().is_some_and(Map::is_empty);
-        if !empty_map || k == "replication" {
-            out.insert(k.clone(), v.clone());
-        }
-    }
-    out.insert("createTime".into(), json!(secret.create_time));
-    out.insert("etag".into(), json!(secret.etag));
-    Value::Object(out)
-}
+use serde_json::{json, Value};
 
 /// `POST v1/projects/{p}/secrets?secretId=`.
 pub fn create(state: &mut State, ctx: &Ctx, project: &str) -> ApiResult {
     let found = authorize(state, ctx, project, None, "secretmanager.secrets.create")?;
     let id = ctx.param("secretId").unwrap_or("");
-    let secret = build_secret(state, &found.number, id, ctx.body)?;
+    let fields = new_secret_fields(id, ctx.body)?;
+    let etag = state.next_resource_etag();
+    let secret = Secret::new(&found.number, id, fields, etag);
     let key = (found.number.clone(), id.to_string());
     if state.secrets.contains_key(&key) {
         return Err(ApiError::already_exists(format!(
@@ -347,7 +160,10 @@ pub fn get_iam_policy(state: &mut State, ctx: &Ctx, project: &str, secret: &str)
         "secretmanager.secrets.getIamPolicy",
     )?;
     let requested = ctx.requested_policy_version()?;
-    find_secret(state, &found, secret)?.policy.render(requested)
+    find_secret(state, &found, secret)?
+        .policy
+        .current()
+        .render(requested)
 }
 
 /// `POST v1/projects/{p}/secrets/{s}:setIamPolicy`.
@@ -362,9 +178,10 @@ pub fn set_iam_policy(state: &mut State, ctx: &Ctx, project: &str, secret: &str)
     let counter = state.next_counter();
     let agents = state.agent_numbers();
     let current = find_secret_mut(state, &found, secret)?;
+    let agent_exists = |n: &str| agents.iter().any(|a| a == n);
     current
         .policy
-        .set(ctx.body, counter, &|n| agents.iter().any(|a| a == n))
+        .set(ctx.body, counter, &agent_exists, unix_ms())
 }
 
 /// `POST v1/projects/{p}/secrets/{s}:testIamPermissions`.
@@ -380,6 +197,6 @@ pub fn test_iam_permissions(
     let policy = state
         .secrets
         .get(&(found.number.clone(), secret.to_string()))
-        .map(|s| &s.policy);
+        .map(|s| s.policy.current());
     auth::held_subset(state.enforce, ctx.caller, found, policy, ctx.body)
 }

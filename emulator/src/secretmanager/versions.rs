@@ -2,10 +2,11 @@
 //! the ENABLED / DISABLED / DESTROYED state machine. Payloads never leave
 //! this module except through `:access`.
 
-use super::{authorize, etag_mismatch, find_secret, find_secret_mut, secret_not_found};
-use crate::clock::now_rfc3339;
+use super::filter::VersionFilter;
+use super::lookup::{authorize, etag_mismatch, find_secret, find_secret_mut, secret_not_found};
+use crate::clock::{self, now_rfc3339};
 use crate::error::{ApiError, ApiResult};
-use crate::router::{page_answer, Ctx};
+use crate::request::{page_answer, Ctx};
 use crate::state::{Secret, State, Version, VersionState};
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -45,32 +46,6 @@ fn parse_crc(value: &Value) -> Result<Option<u64>, ApiError> {
     }
 }
 
-/// Builds the next version of `secret` from raw bytes (shared with seeding).
-pub fn push_version(
-    secret: &mut Secret,
-    payload: Vec<u8>,
-    client_checksum: bool,
-    state: VersionState,
-    etag: String,
-) -> u64 {
-    let number = secret.versions.len() as u64 + 1;
-    let now = now_rfc3339();
-    secret.versions.push(Version {
-        number,
-        state,
-        payload: if state == VersionState::Destroyed {
-            Vec::new()
-        } else {
-            payload
-        },
-        client_checksum,
-        create_time: now.clone(),
-        destroy_time: (state == VersionState::Destroyed).then_some(now),
-        etag,
-    });
-    number
-}
-
 fn render(secret: &Secret, version: &Version) -> Value {
     let replication_status = if let Some(user) = secret
         .fields
@@ -92,7 +67,7 @@ fn render(secret: &Secret, version: &Version) -> Value {
     };
     let mut out = json!({
         "name": format!("{}/versions/{}", secret.name(), version.number),
-        "createTime": version.create_time,
+        "createTime": clock::format(version.create_time),
         "state": version.state.as_str(),
         "replicationStatus": replication_status,
         "etag": version.etag,
@@ -173,7 +148,7 @@ pub fn add(state: &mut State, ctx: &Ctx, project: &str, secret: &str) -> ApiResu
     }
     let etag = state.next_resource_etag();
     let entry = find_secret_mut(state, &found, secret)?;
-    let number = push_version(entry, data, crc.is_some(), VersionState::Enabled, etag);
+    let number = entry.push_version(data, crc.is_some(), VersionState::Enabled, etag);
     let version = find(entry, &number.to_string())?;
     Ok(render(entry, version))
 }
@@ -201,35 +176,15 @@ pub fn list(state: &mut State, ctx: &Ctx, project: &str, secret: &str) -> ApiRes
         "secretmanager.versions.list",
     )?;
     let entry = find_secret(state, &found, secret)?;
-    let wanted_state = state_filter(ctx.param("filter").unwrap_or(""))?;
+    let filter = VersionFilter::parse(ctx.param("filter").unwrap_or(""))?;
     let items: Vec<Value> = entry
         .versions
         .iter()
         .rev()
-        .filter(|v| wanted_state.is_none_or(|s| v.state == s))
+        .filter(|v| filter.matches(v))
         .map(|v| render(entry, v))
         .collect();
     page_answer(ctx, "versions", items, true)
-}
-
-/// Supports the one filter clients use on versions: `state:ENABLED`.
-fn state_filter(filter: &str) -> Result<Option<VersionState>, ApiError> {
-    let filter = filter.trim();
-    if filter.is_empty() {
-        return Ok(None);
-    }
-    let value = filter
-        .strip_prefix("state:")
-        .or_else(|| filter.strip_prefix("state="))
-        .map(str::trim)
-        .ok_or_else(|| {
-            ApiError::invalid(format!(
-                "Unsupported filter {filter:?}; the emulator supports state:STATE."
-            ))
-        })?;
-    VersionState::parse(value)
-        .map(Some)
-        .ok_or_else(|| ApiError::invalid(format!("Invalid state in filter: {value}")))
 }
 
 /// `GET v1/projects/{p}/secrets/{s}/versions/{v}:access`.

@@ -109,6 +109,29 @@ impl Emu {
             .expect("text")
     }
 
+    /// Calls an admin endpoint with `method` and an optional JSON body;
+    /// returns the status and the JSON answer.
+    pub async fn admin_call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(b) = body {
+            req = req.body(b.to_string());
+        }
+        let resp = req.send().await.expect("send");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        (status, serde_json::from_str(&text).expect("JSON answer"))
+    }
+
+    /// Installs a fault rule; returns its id.
+    pub async fn add_fault(&self, rule: Value) -> String {
+        let (status, answer) = self
+            .admin_call("POST", "/_emulator/faults", Some(rule))
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        answer["id"].as_str().expect("rule id").to_string()
+    }
+
     /// An admin endpoint as JSON.
     pub async fn admin(&self, path: &str) -> Value {
         serde_json::from_str(&self.admin_text(path).await).expect("JSON")
