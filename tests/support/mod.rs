@@ -12,6 +12,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod faults;
+pub mod kill;
 mod http;
 mod terraform;
 
@@ -426,6 +427,21 @@ impl Workdir {
         clean_env(&mut cmd);
         cmd.envs(&self.env);
         run_with_timeout(cmd, &format!("terraform {}", args.join(" ")))
+    }
+
+    /// Starts `terraform <args>` here in the background (stdout and stderr
+    /// discarded), for tests that kill it part-way (see `kill.rs`).
+    pub fn spawn_tf(&self, args: &[&str]) -> std::process::Child {
+        let mut cmd = Command::new(&self.terraform.bin);
+        cmd.args(args)
+            .current_dir(self.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        clean_env(&mut cmd);
+        cmd.envs(&self.env);
+        cmd.spawn()
+            .unwrap_or_else(|e| panic!("cannot start terraform {}: {e}", args.join(" ")))
     }
 
     /// Like [`Workdir::tf`], but panics unless the exit status is 0, printing

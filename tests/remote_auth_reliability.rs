@@ -1,0 +1,285 @@
+//! Ambiguous failures, end to end with real Terraform: answers lost after
+//! the request was applied, a later step refused, a run killed mid-flight,
+//! and IAM grants that take time to propagate. After each, the next plan
+//! tells the truth and the next apply converges: the repository uses the
+//! configured token, no ENABLED version is left that nothing uses, and
+//! destroy removes exactly what the resource made.
+
+mod remote_auth_common;
+mod support;
+
+use std::time::Duration;
+
+use remote_auth_common::*;
+use serde_json::{json, Value};
+use support::{Emulator, Workdir};
+
+const TOKEN: &str = "pypi-e2e-reliability-token-0001";
+const TOKEN2: &str = "pypi-e2e-reliability-token-0002";
+
+/// A configuration whose token comes from an ephemeral variable into
+/// `token_wo`, at `token_wo_version = version`.
+fn write_only(wd: &Workdir, emu: &Emulator, version: u32) {
+    let body = format!("  secret_id        = \"pypi-token\"\n  token_wo         = var.pypi_token\n  token_wo_version = {version}");
+    wd.write(
+        "main.tf",
+        &format!(
+            "variable \"pypi_token\" {{\n  type      = string\n  sensitive = true\n  ephemeral = true\n}}\n\n{}",
+            config(emu, &resource("x", "pypi-remote", &body))
+        ),
+    );
+}
+
+/// `terraform apply` that must fail.
+fn failing_apply(wd: &Workdir) -> String {
+    let out = wd.tf_code(1, &["apply", "-auto-approve", "-no-color", "-input=false"]);
+    flat(&out)
+}
+
+/// The numbers of the ENABLED versions of the target's secret.
+fn enabled(target: &Target<'_>) -> Vec<u64> {
+    target
+        .versions()
+        .into_iter()
+        .filter(|v| v["state"] == "ENABLED")
+        .filter_map(|v| v["name"].as_str().map(|n| split_version_name(n).2))
+        .collect()
+}
+
+/// A version name's number.
+fn number(version: &str) -> u64 {
+    split_version_name(version).2
+}
+
+/// Rotation where the repository update is refused after `:addVersion`
+/// succeeded: the failed apply must not leave a state that plans "No
+/// changes", and the next apply must finish the rotation with the version
+/// already stored (no second one) and disable the old one.
+#[test]
+fn a_rotation_refused_half_way_is_planned_again_and_finished() {
+    let emu = emulator_with_repo(&[]);
+    let mut wd = Workdir::new(&support::primary_terraform());
+    wd.set_env("TF_VAR_pypi_token", TOKEN);
+    write_only(&wd, &emu, 1);
+    apply(&wd);
+    let target = Target::new(&emu, "pypi-remote", "pypi-token");
+    let first = target.assert_configured(TOKEN, "__token__");
+
+    emu.add_fault(json!({"method": "PATCH", "path": "/repositories/pypi-remote$", "action": "refuse", "times": 0}));
+    wd.set_env("TF_VAR_pypi_token", TOKEN2);
+    write_only(&wd, &emu, 2);
+    let text = failing_apply(&wd);
+    assert!(text.contains("Injected refusal"), "{text}");
+    assert_eq!(
+        target.credentials().map(|c| c.1),
+        Some(first.clone()),
+        "the repository still uses the old version"
+    );
+    let planned = assert_plan_changes(&wd, "after a rotation whose repository update was refused");
+    assert!(
+        planned.stdout.contains("token_wo_version"),
+        "the plan shows the rotation again:\n{}",
+        planned.stdout
+    );
+
+    emu.clear_faults();
+    apply(&wd);
+    let rotated = target.assert_configured(TOKEN2, "__token__");
+    assert_ne!(rotated, first);
+    assert_eq!(target.version_state(&first), "DISABLED");
+    assert_eq!(
+        enabled(&target),
+        vec![number(&rotated)],
+        "the version the failed apply stored is the one in use; nothing else is ENABLED"
+    );
+    assert_eq!(target.versions().len(), 2, "no second version for the same token");
+    assert_plan_clean(&wd, "after the finished rotation");
+}
+
+/// `:addVersion` is applied and its answer lost (503): the provider must
+/// not add a second version, but find and adopt the one it stored.
+#[test]
+fn a_lost_add_version_answer_adds_no_second_version() {
+    let emu = emulator_with_repo(&[]);
+    emu.add_fault(json!({"method": "POST", "path": ":addVersion$", "action": "lose"}));
+    let wd = Workdir::new(&support::primary_terraform());
+    write_single(&wd, &emu, "pypi-remote", &token_lines("pypi-token", TOKEN));
+    apply(&wd);
+    let target = Target::new(&emu, "pypi-remote", "pypi-token");
+    let version = target.assert_configured(TOKEN, "__token__");
+    assert_eq!(emu.fault_hits()[0].1, 1, "the fault was injected");
+    assert_eq!(target.versions().len(), 1, "exactly one version: {:#?}", target.versions());
+    assert_eq!(enabled(&target), vec![number(&version)]);
+    assert_plan_clean(&wd, "after a create whose addVersion answer was lost");
+
+    destroy(&wd);
+    assert_eq!(target.secret_status(), 404);
+}
+
+/// Every mutating method of the workflow loses its answer once (applied,
+/// then 503, or the connection dropped): create, rotation and destroy
+/// still converge with nothing duplicated or left behind.
+#[test]
+fn a_lost_answer_on_every_mutating_method_converges() {
+    let methods = [
+        ("POST", "/secrets$"),
+        ("POST", ":addVersion$"),
+        ("POST", ":setIamPolicy$"),
+        ("PATCH", "/secrets/pypi-token$"),
+        ("PATCH", "/repositories/pypi-remote$"),
+        ("POST", ":disable$"),
+        ("DELETE", "/secrets/pypi-token$"),
+    ];
+    for action in ["lose", "drop"] {
+        let emu = emulator_with_repo(&[]);
+        for (method, path) in methods {
+            emu.add_fault(json!({"method": method, "path": path, "action": action}));
+        }
+        let wd = Workdir::new(&support::primary_terraform());
+        write_single(&wd, &emu, "pypi-remote", &token_lines("pypi-token", TOKEN));
+        apply(&wd);
+        let target = Target::new(&emu, "pypi-remote", "pypi-token");
+        let first = target.assert_configured(TOKEN, "__token__");
+        write_single(&wd, &emu, "pypi-remote", &token_lines("pypi-token", TOKEN2));
+        apply(&wd);
+        let rotated = target.assert_configured(TOKEN2, "__token__");
+        assert_eq!(
+            enabled(&target),
+            vec![number(&rotated)],
+            "{action}: only the version in use is ENABLED"
+        );
+        assert_eq!(target.version_state(&first), "DISABLED", "{action}");
+        assert_plan_clean(&wd, &format!("{action}: after create and rotation"));
+        destroy(&wd);
+        assert_eq!(target.secret_status(), 404, "{action}: destroy deletes the secret");
+        let hit: u64 = emu.fault_hits().iter().map(|h| h.1).sum();
+        assert!(hit >= 5, "{action}: most faults were injected ({hit})");
+    }
+}
+
+/// `terraform apply` is SIGKILLed while the repository update of a create
+/// is in flight (and the update lands afterwards): the next apply adopts
+/// the secret and version the killed run made, leaves no orphan version,
+/// and destroy removes everything.
+#[test]
+fn a_create_killed_during_the_repository_update_converges() {
+    let emu = emulator_with_repo(&[]);
+    let wd = Workdir::new(&support::primary_terraform());
+    write_single(&wd, &emu, "pypi-remote", &token_lines("pypi-token", TOKEN));
+    // A first init, so the killed run is killed in apply, not in init.
+    wd.tf_ok(&["init", "-no-color", "-input=false"]);
+    emu.add_fault(json!({"method": "PATCH", "path": "/repositories/pypi-remote$", "action": "hold"}));
+    let mut run = wd.spawn_tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+    emu.wait_held(1, Duration::from_secs(120));
+    support::kill::kill_tree(&mut run);
+    emu.release_held(false);
+    emu.clear_faults();
+
+    apply(&wd);
+    let target = Target::new(&emu, "pypi-remote", "pypi-token");
+    let version = target.assert_configured(TOKEN, "__token__");
+    assert_eq!(enabled(&target), vec![number(&version)], "no orphan ENABLED version");
+    assert_plan_clean(&wd, "after the run that followed the killed one");
+    destroy(&wd);
+    assert_eq!(target.secret_status(), 404, "destroy removes what both runs made");
+}
+
+/// On a secret made by hand, the answer to `setIamPolicy` is lost: the
+/// grant still counts as this resource's, and destroy removes it.
+#[test]
+fn a_lost_set_iam_policy_answer_still_counts_as_our_grant() {
+    let emu = emulator_with_repo(&[]);
+    let target = Target::new(&emu, "pypi-remote", "team-token");
+    target.create_secret();
+    emu.add_fault(json!({"method": "POST", "path": ":setIamPolicy$", "action": "lose"}));
+    let wd = Workdir::new(&support::primary_terraform());
+    write_single(&wd, &emu, "pypi-remote", &token_lines("team-token", TOKEN));
+    apply(&wd);
+    target.assert_configured(TOKEN, "__token__");
+    assert_eq!(emu.fault_hits()[0].1, 1, "the fault was injected");
+
+    destroy(&wd);
+    assert_eq!(target.secret_status(), 200, "a secret made by hand is kept");
+    assert!(
+        !target.agent_has_access(),
+        "the grant whose answer was lost is removed: {:#}",
+        target.policy()
+    );
+}
+
+/// Grants take 8 s to reach Artifact Registry's upstream check: the create
+/// waits them out within its timeout instead of failing.
+#[test]
+fn a_create_waits_for_its_grant_to_propagate() {
+    let emu = emulator_with_repo(&["--iam-propagation-ms", "8000"]);
+    let wd = Workdir::new(&support::primary_terraform());
+    write_single(&wd, &emu, "pypi-remote", &token_lines("pypi-token", TOKEN));
+    apply(&wd);
+    let target = Target::new(&emu, "pypi-remote", "pypi-token");
+    target.assert_configured(TOKEN, "__token__");
+    let refused = emu
+        .requests()
+        .iter()
+        .filter(|e| e["method"] == "PATCH" && e["status"] == 400)
+        .count();
+    assert!(refused > 0, "the upstream check refused while the grant propagated");
+    assert_eq!(target.versions().len(), 1);
+}
+
+/// A token the upstream rejects fails at once with Google's explanation,
+/// instead of waiting for a propagation that would change nothing.
+#[test]
+fn a_rejected_token_fails_without_waiting_for_the_timeout() {
+    let emu = emulator_with_repo(&[]);
+    let crc = crc32c::crc32c(TOKEN.as_bytes());
+    emu.api_ok_settings(json!({"rejected_tokens_crc32c": [crc]}));
+    let wd = Workdir::new(&support::primary_terraform());
+    write_single(
+        &wd,
+        &emu,
+        "pypi-remote",
+        &format!("{}\n  timeouts {{\n    create = \"10m\"\n  }}", token_lines("pypi-token", TOKEN)),
+    );
+    let text = failing_apply(&wd);
+    assert!(text.contains("failed to fetch bearer token"), "{text}");
+    let patches = emu
+        .requests()
+        .iter()
+        .filter(|e| e["method"] == "PATCH" && e["path"].as_str().is_some_and(|p| p.contains("/repositories/")))
+        .count();
+    assert_eq!(patches, 1, "a rejected token is not retried");
+}
+
+/// `terraform apply -refresh-only` after an out-of-band repoint reports the
+/// drift; the next apply repairs it.
+#[test]
+fn refresh_only_reports_a_repoint_and_apply_repairs_it() {
+    let emu = emulator_with_repo(&[]);
+    let wd = apply_single(&emu, &token_lines("pypi-token", TOKEN));
+    let target = Target::new(&emu, "pypi-remote", "pypi-token");
+    let ours = target.assert_configured(TOKEN, "__token__");
+    let other = target.add_version("pypi-someone-else");
+    target.set_credentials("__token__", &other);
+
+    let out = wd.tf_ok(&["apply", "-refresh-only", "-auto-approve", "-no-color", "-input=false"]);
+    let text = flat(&out);
+    assert!(
+        text.contains("Out-of-band changes") && text.contains("point at another secret version"),
+        "{text}"
+    );
+    apply(&wd);
+    assert_eq!(target.assert_configured(TOKEN, "__token__"), ours);
+    assert_plan_clean(&wd, "after the repair");
+}
+
+/// Settings helper kept local: the emulator's runtime settings endpoint.
+trait Settings {
+    fn api_ok_settings(&self, body: Value);
+}
+
+impl Settings for Emulator {
+    fn api_ok_settings(&self, body: Value) {
+        let (status, answer) = self.api("POST", "/_emulator/settings", Some(body));
+        assert_eq!(status, 200, "settings refused: {answer}");
+    }
+}
