@@ -92,7 +92,11 @@ fn a_rotation_refused_half_way_is_planned_again_and_finished() {
         vec![number(&rotated)],
         "the version the failed apply stored is the one in use; nothing else is ENABLED"
     );
-    assert_eq!(target.versions().len(), 2, "no second version for the same token");
+    assert_eq!(
+        target.versions().len(),
+        2,
+        "no second version for the same token"
+    );
     assert_plan_clean(&wd, "after the finished rotation");
 }
 
@@ -108,7 +112,12 @@ fn a_lost_add_version_answer_adds_no_second_version() {
     let target = Target::new(&emu, "pypi-remote", "pypi-token");
     let version = target.assert_configured(TOKEN, "__token__");
     assert_eq!(emu.fault_hits()[0].1, 1, "the fault was injected");
-    assert_eq!(target.versions().len(), 1, "exactly one version: {:#?}", target.versions());
+    assert_eq!(
+        target.versions().len(),
+        1,
+        "exactly one version: {:#?}",
+        target.versions()
+    );
     assert_eq!(enabled(&target), vec![number(&version)]);
     assert_plan_clean(&wd, "after a create whose addVersion answer was lost");
 
@@ -151,7 +160,11 @@ fn a_lost_answer_on_every_mutating_method_converges() {
         assert_eq!(target.version_state(&first), "DISABLED", "{action}");
         assert_plan_clean(&wd, &format!("{action}: after create and rotation"));
         destroy(&wd);
-        assert_eq!(target.secret_status(), 404, "{action}: destroy deletes the secret");
+        assert_eq!(
+            target.secret_status(),
+            404,
+            "{action}: destroy deletes the secret"
+        );
         let hit: u64 = emu.fault_hits().iter().map(|h| h.1).sum();
         assert!(hit >= 5, "{action}: most faults were injected ({hit})");
     }
@@ -168,7 +181,9 @@ fn a_create_killed_during_the_repository_update_converges() {
     write_single(&wd, &emu, "pypi-remote", &token_lines("pypi-token", TOKEN));
     // A first init, so the killed run is killed in apply, not in init.
     wd.tf_ok(&["init", "-no-color", "-input=false"]);
-    emu.add_fault(json!({"method": "PATCH", "path": "/repositories/pypi-remote$", "action": "hold"}));
+    emu.add_fault(
+        json!({"method": "PATCH", "path": "/repositories/pypi-remote$", "action": "hold"}),
+    );
     let mut run = wd.spawn_tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
     emu.wait_held(1, Duration::from_secs(120));
     support::kill::kill_tree(&mut run);
@@ -178,10 +193,18 @@ fn a_create_killed_during_the_repository_update_converges() {
     apply(&wd);
     let target = Target::new(&emu, "pypi-remote", "pypi-token");
     let version = target.assert_configured(TOKEN, "__token__");
-    assert_eq!(enabled(&target), vec![number(&version)], "no orphan ENABLED version");
+    assert_eq!(
+        enabled(&target),
+        vec![number(&version)],
+        "no orphan ENABLED version"
+    );
     assert_plan_clean(&wd, "after the run that followed the killed one");
     destroy(&wd);
-    assert_eq!(target.secret_status(), 404, "destroy removes what both runs made");
+    assert_eq!(
+        target.secret_status(),
+        404,
+        "destroy removes what both runs made"
+    );
 }
 
 /// On a secret made by hand, the answer to `setIamPolicy` is lost: the
@@ -222,7 +245,10 @@ fn a_create_waits_for_its_grant_to_propagate() {
         .iter()
         .filter(|e| e["method"] == "PATCH" && e["status"] == 400)
         .count();
-    assert!(refused > 0, "the upstream check refused while the grant propagated");
+    assert!(
+        refused > 0,
+        "the upstream check refused while the grant propagated"
+    );
     assert_eq!(target.versions().len(), 1);
 }
 
@@ -238,14 +264,22 @@ fn a_rejected_token_fails_without_waiting_for_the_timeout() {
         &wd,
         &emu,
         "pypi-remote",
-        &format!("{}\n  timeouts {{\n    create = \"10m\"\n  }}", token_lines("pypi-token", TOKEN)),
+        &format!(
+            "{}\n  timeouts {{\n    create = \"10m\"\n  }}",
+            token_lines("pypi-token", TOKEN)
+        ),
     );
     let text = failing_apply(&wd);
     assert!(text.contains("failed to fetch bearer token"), "{text}");
     let patches = emu
         .requests()
         .iter()
-        .filter(|e| e["method"] == "PATCH" && e["path"].as_str().is_some_and(|p| p.contains("/repositories/")))
+        .filter(|e| {
+            e["method"] == "PATCH"
+                && e["path"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("/repositories/"))
+        })
         .count();
     assert_eq!(patches, 1, "a rejected token is not retried");
 }
@@ -261,7 +295,13 @@ fn refresh_only_reports_a_repoint_and_apply_repairs_it() {
     let other = target.add_version("pypi-someone-else");
     target.set_credentials("__token__", &other);
 
-    let out = wd.tf_ok(&["apply", "-refresh-only", "-auto-approve", "-no-color", "-input=false"]);
+    let out = wd.tf_ok(&[
+        "apply",
+        "-refresh-only",
+        "-auto-approve",
+        "-no-color",
+        "-input=false",
+    ]);
     let text = flat(&out);
     assert!(
         text.contains("Out-of-band changes") && text.contains("point at another secret version"),

@@ -145,6 +145,7 @@ pub async fn converge(
         })
         .await?;
     }
+    let gate = env.version_gate(want.secret).await;
     let (version, bound) = tokio::join!(
         choose_version(env, want, &secret, &versions, in_use.as_deref(), private),
         ensure_grant(env, want, &secret, &member, &number, fresh),
@@ -177,6 +178,7 @@ pub async fn converge(
         env.update_annotations(want.secret, |a| sharing::claim(a, &me, &claims))
             .await?;
     }
+    drop(gate);
 
     let superseded = superseded(want, &secret, &versions, fresh, &me, &version, private);
     let strays = strays(want, &secret, &versions, &me, &version, private);
@@ -207,7 +209,7 @@ pub async fn converge(
             if grant_is_new && may_be_propagation(&e) && private.version.is_none() {
                 // Only time was missing: see `release` for why the destroy
                 // of this unfinished create keeps the secret and the grant.
-                private.awaiting_grant_since = Some(unix_now());
+                private.awaiting_grant_since = Some(super::private::unix_now());
             }
             return Err(d);
         }
@@ -296,13 +298,6 @@ async fn sweep(
         }
     }
     Ok(())
-}
-
-/// Seconds since the Unix epoch (0 if the clock is before it).
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Bookkeeping is about one secret: moving to another keeps what this
@@ -426,7 +421,9 @@ async fn choose_version(
         .iter()
         .filter_map(|v| version_number(&v.name))
         .collect();
-    let added = env.add_version(want.secret, want.token, &known).await?;
+    let added = env
+        .add_version(want.secret, want.token, &known, &me)
+        .await?;
     Ok((added, true))
 }
 

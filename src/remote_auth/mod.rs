@@ -7,7 +7,9 @@
 //! the read side. Shared pieces sit beside them: [`ids`] (names and import
 //! IDs), [`model`] (the typed attributes), [`private`] and [`sharing`]
 //! (the memory kept in private state and on the secret), [`steps`] (the
-//! Google calls of the guide), [`errors`] (diagnostics that name the fix).
+//! Google calls of the guide), [`converge`] (the one routine that performs
+//! the missing steps, for create, update, repair and moves), [`release`]
+//! (letting go of a secret), [`errors`] (diagnostics that name the fix).
 
 pub mod apply;
 pub mod converge;
@@ -26,10 +28,11 @@ mod resource;
 pub mod schema;
 pub mod sharing;
 pub mod steps;
-#[cfg(test)]
-mod steps_tests;
 pub mod timeouts;
 pub mod validate;
+
+#[cfg(test)]
+mod tests;
 
 pub use data_source::RemoteAuthData;
 pub use list::RemoteAuthList;

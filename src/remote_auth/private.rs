@@ -131,6 +131,13 @@ impl Private {
     }
 }
 
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// Version names compare by secret ID and version number: Google answers
 /// with project numbers where this resource writes project IDs.
 pub fn same_version_tail(a: &str, b: &str) -> bool {

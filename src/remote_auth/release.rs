@@ -74,7 +74,7 @@ pub async fn release(env: &Env<'_>, r: Release<'_>) -> Result<(), Diagnostic> {
         && r.private.version.is_none()
         && r.private
             .awaiting_grant_since
-            .is_some_and(|t| super::converge::unix_now().saturating_sub(t) < ADOPTION_WINDOW_SECS);
+            .is_some_and(|t| super::private::unix_now().saturating_sub(t) < ADOPTION_WINDOW_SECS);
     let number = env.project_number(r.project).await.ok();
     let marker = number.as_deref().map(sharing::bound_key);
     loop {

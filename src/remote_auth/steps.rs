@@ -29,6 +29,11 @@ pub struct Caches {
     /// many resources of one apply share a secret, and letting them race on
     /// the etag only burns retries.
     pub annotation_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Secret name → lock held from choosing (or adding) a version until it
+    /// is claimed: versions of one token are indistinguishable, so an
+    /// unanswered `:addVersion` can only be told from a sharer's version
+    /// when no sharer of this process adds one unclaimed at the same time.
+    pub version_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// What every step needs: the client, the deadline/cancellation, the caches.
@@ -54,6 +59,16 @@ pub struct Ensured {
 }
 
 impl Env<'_> {
+    /// Waits for, and holds, the secret's version lock (see [`Caches::version_locks`]).
+    pub async fn version_gate(&self, secret: &SecretRef) -> tokio::sync::OwnedMutexGuard<()> {
+        let gate = Arc::clone(
+            lock(&self.caches.version_locks)
+                .entry(secret.name())
+                .or_default(),
+        );
+        gate.lock_owned().await
+    }
+
     /// The project's number, cached per provider instance.
     pub async fn project_number(&self, project: &str) -> Result<String, Diagnostic> {
         if ids::is_project_number(project) {
@@ -223,12 +238,15 @@ impl Env<'_> {
     /// was lost is reconciled instead of repeated: a version that is new
     /// since then and holds the token (compared by reading it back) is the
     /// one this call added. Comparing against the versions seen before,
-    /// rather than against creation times, needs no trust in clocks.
+    /// rather than against creation times, needs no trust in clocks; the
+    /// caller holds [`Env::version_gate`], so no version of a sharer in
+    /// this process is new and unclaimed at the same time.
     pub async fn add_version(
         &self,
         secret: &SecretRef,
         token: &Token,
         known: &HashSet<String>,
+        me: &str,
     ) -> Result<String, Diagnostic> {
         let error = |e: &ApiError| {
             api_error(
@@ -249,6 +267,10 @@ impl Env<'_> {
                 Ok(v) => return self.version_name_of(secret, &v.name),
                 Err(e) if e.is_unconfirmed() => {
                     tracing::info!(secret = %secret.name(), error = %e, "looking for the version the unanswered call may have added");
+                    // Versions other users claim are theirs, whatever they hold.
+                    if let Some(s) = self.get_secret(secret).await? {
+                        known.extend(sharing::claimed_by_others(&s.annotations, me));
+                    }
                     let versions = self.list_versions(secret).await?;
                     for v in versions.iter().rev() {
                         let Some(n) = version_number(&v.name) else {

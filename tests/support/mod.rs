@@ -12,8 +12,8 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod faults;
-pub mod kill;
 mod http;
+pub mod kill;
 mod terraform;
 
 pub use terraform::{primary_terraform, terraforms, Terraform};
