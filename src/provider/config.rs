@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::google::auth;
-use crate::google::http::normalize_root;
+use crate::google::endpoints::normalize_root;
 use crate::tfplugin::{Diagnostics, Value};
 
 use super::duration::parse_duration;
