@@ -1,11 +1,11 @@
 //! The data-source RPCs: ValidateDataResourceConfig and ReadDataSource.
 
-use super::super::convert::{
+use super::provider_server::{write_only_capability, ProviderServer};
+use crate::tfplugin::convert::{
     decode_dynamic, diagnostics_to_proto, encode_dynamic, normalize_returned_state,
 };
-use super::super::diag::Diagnostics;
-use super::super::proto::tfplugin6 as pb;
-use super::{write_only_capability, ProviderServer};
+use crate::tfplugin::diag::Diagnostics;
+use crate::tfplugin::proto::tfplugin6 as pb;
 
 /// ValidateDataResourceConfig.
 pub(super) async fn validate_data_resource_config(

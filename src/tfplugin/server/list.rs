@@ -12,15 +12,15 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
-use super::super::convert::{
+use super::provider_server::ProviderServer;
+use super::unary::panic_diagnostic;
+use crate::tfplugin::convert::{
     decode_dynamic, diagnostics_to_proto, encode_dynamic, encode_identity, normalize_returned_state,
 };
-use super::super::diag::{Diagnostic, Diagnostics};
-use super::super::proto::tfplugin6 as pb;
-use super::super::provider::{ListEvent, ListResource, Resource};
-use super::super::value::{Type, Value};
-use super::unary::panic_diagnostic;
-use super::ProviderServer;
+use crate::tfplugin::diag::{Diagnostic, Diagnostics};
+use crate::tfplugin::proto::tfplugin6 as pb;
+use crate::tfplugin::provider::{ListEvent, ListResource, Resource};
+use crate::tfplugin::value::{Type, Value};
 
 /// The stream ListResource answers with.
 pub(super) type ListStream = tonic::codegen::BoxStream<pb::list_resource::Event>;

@@ -13,128 +13,17 @@
 mod data_source_rpcs;
 mod list;
 mod provider_rpcs;
+mod provider_server;
 mod resource_rpcs;
 mod unary;
 mod upgrade_rpcs;
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-
-use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
-use super::diag::Diagnostic;
 use super::proto::tfplugin6 as pb;
 use super::proto::tfplugin6::provider_server::Provider as ProviderService;
-use super::provider::{CallContext, DataSource, ListResource, Provider, Resource};
-use super::value::Type;
 
-/// Largest request or response message: what terraform-plugin-go servers allow.
-pub const MAX_MESSAGE_SIZE: usize = 256 * 1024 * 1024;
-
-/// Serves one [`Provider`] as `tfplugin6.Provider`.
-pub struct ProviderServer {
-    /// The provider, for its schema, validation and configuration.
-    provider: Arc<dyn Provider>,
-    /// Managed resource types, fetched once so every call sees the same instances.
-    resources: BTreeMap<String, Arc<dyn Resource>>,
-    /// Data source types, fetched once.
-    data_sources: BTreeMap<String, Arc<dyn DataSource>>,
-    /// List resource types, fetched once.
-    list_resources: BTreeMap<String, Arc<dyn ListResource>>,
-    /// Cancelled when the server shuts down; parent of every stop token.
-    root: CancellationToken,
-    /// Parent of the calls' tokens; StopProvider cancels it and puts a fresh one here.
-    stop: Mutex<CancellationToken>,
-}
-
-impl ProviderServer {
-    /// A server for `provider`; `root` is cancelled when the process shuts down.
-    pub fn new(provider: Arc<dyn Provider>, root: CancellationToken) -> ProviderServer {
-        let resources = provider.resources();
-        let data_sources = provider.data_sources();
-        let list_resources = provider.list_resources();
-        let stop = Mutex::new(root.child_token());
-        ProviderServer {
-            provider,
-            resources,
-            data_sources,
-            list_resources,
-            root,
-            stop,
-        }
-    }
-
-    /// The tonic service with the message size limits Terraform needs.
-    pub fn into_service(self) -> pb::provider_server::ProviderServer<ProviderServer> {
-        pb::provider_server::ProviderServer::new(self)
-            .max_decoding_message_size(MAX_MESSAGE_SIZE)
-            .max_encoding_message_size(MAX_MESSAGE_SIZE)
-    }
-
-    /// A call context whose token StopProvider cancels.
-    fn ctx(&self, write_only_allowed: Option<bool>) -> CallContext {
-        let stop = self.stop.lock().unwrap_or_else(|p| p.into_inner());
-        CallContext {
-            cancel: stop.child_token(),
-            write_only_allowed,
-        }
-    }
-
-    /// The managed resource type `type_name`.
-    fn resource(&self, type_name: &str) -> Result<&Arc<dyn Resource>, Diagnostic> {
-        self.resources
-            .get(type_name)
-            .ok_or_else(|| unknown_type("resource", type_name))
-    }
-
-    /// The data source type `type_name`.
-    fn data_source(&self, type_name: &str) -> Result<&Arc<dyn DataSource>, Diagnostic> {
-        self.data_sources
-            .get(type_name)
-            .ok_or_else(|| unknown_type("data source", type_name))
-    }
-
-    /// The list resource type `type_name`.
-    fn list_resource(&self, type_name: &str) -> Result<&Arc<dyn ListResource>, Diagnostic> {
-        self.list_resources
-            .get(type_name)
-            .ok_or_else(|| unknown_type("list resource", type_name))
-    }
-
-    /// The identity object type of `type_name`, or an error when it has no identity schema.
-    fn identity_type(&self, type_name: &str) -> Result<Type, Diagnostic> {
-        self.resource(type_name)?
-            .identity_schema()
-            .map(|s| s.object_type())
-            .ok_or_else(|| {
-                Diagnostic::error(
-                    "Resource has no identity",
-                    format!("The resource type {type_name} does not support resource identity."),
-                )
-            })
-    }
-
-    /// The identity object type when the resource has an identity schema;
-    /// without one, identity values are neither decoded nor sent.
-    fn maybe_identity_type(&self, resource: &Arc<dyn Resource>) -> Option<Type> {
-        resource.identity_schema().map(|s| s.object_type())
-    }
-}
-
-/// The error for a request naming a type this provider does not serve.
-fn unknown_type(kind: &str, type_name: &str) -> Diagnostic {
-    Diagnostic::error(
-        format!("Unknown {kind} type"),
-        format!("This provider has no {kind} type named {type_name:?}. Check the type name and the provider version."),
-    )
-}
-
-/// Whether the client announced write-only attribute support; `None` when
-/// the request carried no capabilities.
-fn write_only_capability(c: Option<&pb::ClientCapabilities>) -> Option<bool> {
-    c.map(|c| c.write_only_attributes_allowed)
-}
+pub use provider_server::{ProviderServer, MAX_MESSAGE_SIZE};
 
 #[tonic::async_trait]
 impl ProviderService for ProviderServer {
@@ -269,9 +158,7 @@ impl ProviderService for ProviderServer {
         _request: Request<pb::stop_provider::Request>,
     ) -> Result<Response<pb::stop_provider::Response>, Status> {
         tracing::debug!(tf_rpc = "StopProvider", "Received request");
-        let mut stop = self.stop.lock().unwrap_or_else(|p| p.into_inner());
-        stop.cancel();
-        *stop = self.root.child_token();
+        self.stop_calls();
         Ok(Response::new(pb::stop_provider::Response {
             error: String::new(),
         }))

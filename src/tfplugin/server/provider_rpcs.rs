@@ -1,13 +1,13 @@
 //! The provider-wide RPCs: what the provider serves (metadata, schemas,
 //! functions) and its own configuration (validate, configure).
 
-use super::super::convert::{
+use super::provider_server::{write_only_capability, ProviderServer};
+use crate::tfplugin::convert::{
     decode_dynamic, diagnostics_to_proto, identity_schema_to_proto, schema_to_proto,
 };
-use super::super::diag::Diagnostics;
-use super::super::proto::tfplugin6 as pb;
-use super::super::provider::ConfigureRequest;
-use super::{write_only_capability, ProviderServer};
+use crate::tfplugin::diag::Diagnostics;
+use crate::tfplugin::proto::tfplugin6 as pb;
+use crate::tfplugin::provider::ConfigureRequest;
 
 /// What this server does not do: destroy planning, optional schema
 /// fetching, state moves, config generation.

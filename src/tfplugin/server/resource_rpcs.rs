@@ -2,18 +2,18 @@
 //! decodes the request's values with the resource's schema, calls the
 //! [`Resource`] trait, and encodes what it returns with the same schema.
 
-use super::super::convert::{
+use super::provider_server::{write_only_capability, ProviderServer};
+use crate::tfplugin::convert::{
     decode_dynamic, decode_identity, diagnostics_to_proto, encode_dynamic, encode_identity,
     normalize_returned_state, path_to_proto,
 };
-use super::super::diag::Diagnostics;
-use super::super::proto::tfplugin6 as pb;
-use super::super::provider::{
+use crate::tfplugin::diag::Diagnostics;
+use crate::tfplugin::proto::tfplugin6 as pb;
+use crate::tfplugin::provider::{
     ApplyResponse, CallContext, CreateRequest, DeleteRequest, ImportRequest, PlanRequest,
     PlanResponse, ReadRequest, Resource, UpdateRequest, ValidateRequest,
 };
-use super::super::value::Value;
-use super::{write_only_capability, ProviderServer};
+use crate::tfplugin::value::Value;
 
 /// ValidateResourceConfig.
 pub(super) async fn validate_resource_config(

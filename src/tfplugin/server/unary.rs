@@ -10,10 +10,10 @@ use std::time::Instant;
 use futures::FutureExt;
 use tonic::{Request, Response, Status};
 
-use super::super::convert::{diagnostic_to_proto, diagnostics_to_proto};
-use super::super::diag::{Diagnostic, Diagnostics};
-use super::super::proto::tfplugin6 as pb;
-use super::ProviderServer;
+use super::provider_server::ProviderServer;
+use crate::tfplugin::convert::{diagnostic_to_proto, diagnostics_to_proto};
+use crate::tfplugin::diag::{Diagnostic, Diagnostics};
+use crate::tfplugin::proto::tfplugin6 as pb;
 
 /// A unary request: the RPC it belongs to and the type it is about.
 pub(super) trait UnaryRequest {

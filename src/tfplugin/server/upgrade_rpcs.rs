@@ -1,15 +1,15 @@
 //! Stored state and identity written by an earlier provider version, brought
 //! to the current schema: UpgradeResourceState and UpgradeResourceIdentity.
 
-use super::super::codec;
-use super::super::convert::{
+use super::provider_server::ProviderServer;
+use crate::tfplugin::codec;
+use crate::tfplugin::convert::{
     decode_dynamic, encode_dynamic, encode_identity, normalize_returned_state,
 };
-use super::super::diag::{Diagnostic, Diagnostics};
-use super::super::proto::tfplugin6 as pb;
-use super::super::provider::UpgradeRequest;
-use super::super::value::Value;
-use super::ProviderServer;
+use crate::tfplugin::diag::{Diagnostic, Diagnostics};
+use crate::tfplugin::proto::tfplugin6 as pb;
+use crate::tfplugin::provider::UpgradeRequest;
+use crate::tfplugin::value::Value;
 
 /// UpgradeResourceState: stored JSON state, upgraded by the resource, read
 /// with the current schema.

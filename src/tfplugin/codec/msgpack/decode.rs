@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use rmp::Marker;
 
-use super::super::decimal::f64_exact;
-use super::super::path::{attr, index, key, Path, Walker, MAX_DEPTH};
-use super::super::types::type_from_json;
-use super::super::CodecError;
+use crate::tfplugin::codec::error::CodecError;
+use crate::tfplugin::codec::path::{attr, index, key, Path, Walker, MAX_DEPTH};
+use crate::tfplugin::codec::types::type_from_json;
+use crate::tfplugin::value::decimal::f64_exact;
 use crate::tfplugin::value::{Number, Type, Value};
 
 /// Extension type go-cty uses for unknown values with refinements.

@@ -3,10 +3,10 @@
 
 use rmp::Marker;
 
-use super::super::decimal::{canonical_decimal, exact_f64};
-use super::super::path::{attr, index, key, Path, Walker};
-use super::super::types::type_to_json;
-use super::super::{dynamic_type_of, kind, type_name, CodecError};
+use crate::tfplugin::codec::error::{kind, type_name, CodecError};
+use crate::tfplugin::codec::path::{attr, index, key, Path, Walker};
+use crate::tfplugin::codec::types::{dynamic_type_of, type_to_json};
+use crate::tfplugin::value::decimal::{canonical_decimal, exact_f64};
 use crate::tfplugin::value::{Number, Type, Value};
 
 /// Encodes `value` as msgpack of type `ty` (objects carry every attribute; null as nil; unknown as `d4 00 00`).
