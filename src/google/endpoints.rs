@@ -1,5 +1,8 @@
-//! Where each Google service lives: the endpoint roots, and how a configured
-//! endpoint becomes one (`http(s)://host[:port]/[prefix/]`, no API version).
+//! Where each Google service lives: the endpoint roots, how a configured
+//! endpoint becomes one (`http(s)://host[:port]/[prefix/]`, no API version),
+//! and which roots would carry tokens unencrypted off this machine.
+
+use std::net::IpAddr;
 
 use reqwest::Url;
 
@@ -40,6 +43,50 @@ impl Endpoints {
             service_usage: normalize_root(&self.service_usage)?,
             iam_credentials: normalize_root(&self.iam_credentials)?,
         })
+    }
+
+    /// Every root, in field order.
+    pub fn roots(&self) -> [&str; 5] {
+        [
+            &self.secret_manager,
+            &self.artifact_registry,
+            &self.resource_manager,
+            &self.service_usage,
+            &self.iam_credentials,
+        ]
+    }
+
+    /// The first root that [`is_clear_text_to_remote`].
+    pub fn first_clear_text_to_remote(&self) -> Option<&str> {
+        self.roots()
+            .into_iter()
+            .find(|root| is_clear_text_to_remote(root))
+    }
+}
+
+/// True when requests to `root` would travel unencrypted to another machine:
+/// an `http://` root whose host is neither a loopback address (`127.0.0.0/8`,
+/// `::1`) nor `localhost`. Every request carries the Google access token, and
+/// some carry the PyPI token. A root that is not a URL is `false` here:
+/// [`normalize_root`] reports it.
+pub fn is_clear_text_to_remote(root: &str) -> bool {
+    let Ok(url) = Url::parse(root.trim()) else {
+        return false;
+    };
+    if url.scheme() != "http" {
+        return false;
+    }
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    // IPv6 hosts come bracketed; IPv4 ones already canonical (`127.1` is `127.0.0.1`).
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => !ip.is_loopback(),
+        Err(_) => !bare.eq_ignore_ascii_case("localhost"),
     }
 }
 
@@ -172,6 +219,40 @@ mod tests {
         }
         assert_eq!(without_user_info("https://h/a@b"), "https://h/a@b");
         assert_eq!(without_user_info("no scheme@x"), "no scheme@x");
+    }
+
+    #[test]
+    fn only_plain_http_off_this_machine_is_clear_text_to_remote() {
+        for local in [
+            "http://127.0.0.1:8085/",
+            "http://127.5.6.7/",
+            "http://[::1]:9000/",
+            "http://localhost:8085/",
+            "http://LOCALHOST/",
+            "https://secretmanager.googleapis.com/",
+            "https://10.0.0.5/",
+            "not a url",
+        ] {
+            assert!(!is_clear_text_to_remote(local), "{local}");
+        }
+        for remote in [
+            "http://10.0.0.5:8085/",
+            "http://128.0.0.1/",
+            "http://[::2]/",
+            "http://[::ffff:10.0.0.1]/",
+            "http://emulator.internal/",
+            "http://localhost.example.com/",
+            "http://0.0.0.0:8085/",
+        ] {
+            assert!(is_clear_text_to_remote(remote), "{remote}");
+        }
+        let mut endpoints = Endpoints::default();
+        assert_eq!(endpoints.first_clear_text_to_remote(), None);
+        endpoints.service_usage = "http://10.1.2.3/".into();
+        assert_eq!(
+            endpoints.first_clear_text_to_remote(),
+            Some("http://10.1.2.3/")
+        );
     }
 
     #[test]

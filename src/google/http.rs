@@ -1,10 +1,16 @@
 //! The shared HTTP layer: one reqwest client, auth header injection, the
 //! `X-Goog-User-Project` header, error decoding and retries.
+//!
+//! Two transport rules guard the tokens: redirects are never followed
+//! (Google APIs do not redirect, and following one would replay a body such
+//! as `:addVersion`'s, which holds the PyPI token, to wherever it points),
+//! and `http://` roots are refused unless they are this machine's loopback
+//! or [`ClientConfig::insecure_endpoints`] allows them.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 
@@ -27,6 +33,10 @@ pub struct ClientConfig {
     pub tokens: Arc<dyn TokenSource>,
     /// Sent as User-Agent.
     pub user_agent: String,
+    /// Allows `http://` roots on hosts other than this machine's loopback
+    /// (test set-ups): requests to them carry the access token and the
+    /// bodies, PyPI token included, unencrypted.
+    pub insecure_endpoints: bool,
 }
 
 /// Cheap-to-clone handle on the Google APIs.
@@ -115,8 +125,21 @@ impl GoogleClient {
                     resource: "endpoints".into(),
                     message,
                 })?;
+        if !config.insecure_endpoints {
+            if let Some(root) = config.endpoints.first_clear_text_to_remote() {
+                return Err(ApiError::Transport {
+                    method: "client.new".into(),
+                    resource: "endpoints".into(),
+                    message: format!(
+                        "{root} is plain http:// to another machine, so the access token and the PyPI \
+                         token would travel unencrypted; use https://, or allow it explicitly for a test set-up"
+                    ),
+                });
+            }
+        }
         let http = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.request_timeout.min(Duration::from_secs(30)))
             .pool_idle_timeout(Duration::from_secs(90))
             .build()
@@ -299,6 +322,20 @@ impl GoogleClient {
             Err(e) => return Err(self.transport_failure(call, &e)),
         };
         let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            tracing::debug!(
+                method = call.api_method,
+                resource = call.resource,
+                http_method = %call.method,
+                status,
+                "Google API call answered with a redirect; not followed"
+            );
+            return Err(AttemptError::permanent(redirect_refused(
+                call,
+                status,
+                response.headers(),
+            )));
+        }
         let retry_after = retry::parse_retry_after(response.headers().get(RETRY_AFTER));
         let bytes = match read_body(response, MAX_ANSWER_BYTES).await {
             Ok(Some(b)) => b,
@@ -431,6 +468,35 @@ impl GoogleClient {
             replay,
         )
         .await
+    }
+}
+
+/// The error for a 3xx answer: it names where the redirect pointed (host and
+/// port only: a Location URL may carry anything in its path or query) and
+/// says that nothing was sent there.
+fn redirect_refused(call: &Call<'_>, status: u16, headers: &HeaderMap) -> ApiError {
+    let target = headers
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|location| call.url.join(location).ok())
+        .and_then(|url| {
+            let host = url.host_str()?.to_string();
+            Some(match url.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        });
+    let pointed = match target {
+        Some(host) => format!("a redirect to host {host}"),
+        None => "a redirect without a usable Location".to_string(),
+    };
+    ApiError::Decode {
+        method: call.api_method.to_string(),
+        resource: call.resource.to_string(),
+        message: format!(
+            "HTTP {status}, {pointed}. Google APIs do not redirect, so it was not followed and the request \
+             was not sent again; check the endpoint settings"
+        ),
     }
 }
 

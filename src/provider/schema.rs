@@ -93,6 +93,14 @@ pub fn provider_schema() -> Schema {
         endpoint("resource_manager_custom_endpoint", "Cloud Resource Manager", &defaults.resource_manager),
         endpoint("service_usage_custom_endpoint", "Service Usage", &defaults.service_usage),
         endpoint("iam_credentials_custom_endpoint", "IAM Service Account Credentials", &defaults.iam_credentials),
+        optional(
+            "insecure_endpoints",
+            Type::Bool,
+            "Allows `http://` custom endpoints on hosts other than this machine's loopback (`127.0.0.0/8`, `::1`, \
+             `localhost`, which are always allowed). Requests to such an endpoint send the Google access token \
+             and the PyPI token in clear text: for test set-ups only. ConfigureProvider warns while it is set. \
+             Default: false.",
+        ),
     ];
     Schema {
         version: 0,
@@ -114,7 +122,7 @@ mod tests {
     #[test]
     fn every_attribute_is_optional_and_described() {
         let schema = provider_schema();
-        assert_eq!(schema.block.attributes.len(), 12);
+        assert_eq!(schema.block.attributes.len(), 13);
         for a in &schema.block.attributes {
             assert_eq!(a.presence, Presence::Optional, "{}", a.name);
             assert!(a.description.len() > 40, "{} lacks a description", a.name);
