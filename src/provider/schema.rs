@@ -31,7 +31,8 @@ fn endpoint(name: &str, service: &str, default_root: &str) -> Attribute {
         &format!(
             "Root URL of the {service} API, e.g. `http://127.0.0.1:8085/` for a local emulator. A trailing API \
              version segment such as `/v1/`, as in Google-provider configurations, is accepted and ignored. \
-             Defaults to `{default_root}`."
+             `http://` is accepted for this machine only, unless `insecure_endpoints` is true. Defaults to \
+             `{default_root}`."
         ),
     )
 }
@@ -98,8 +99,8 @@ pub fn provider_schema() -> Schema {
             Type::Bool,
             "Allows `http://` custom endpoints on hosts other than this machine's loopback (`127.0.0.0/8`, `::1`, \
              `localhost`, which are always allowed). Requests to such an endpoint send the Google access token \
-             and the PyPI token in clear text: for test set-ups only. ConfigureProvider warns while it is set. \
-             Default: false.",
+             and the PyPI token in clear text: for test set-ups only. Terraform shows a warning while it is \
+             true. Default: false.",
         ),
     ];
     Schema {
