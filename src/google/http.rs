@@ -112,8 +112,9 @@ fn encode_path(path: &str) -> String {
 }
 
 impl GoogleClient {
-    /// Builds the client. Fails only if the TLS stack cannot be set up or an
-    /// endpoint is not a URL (the provider validates those first).
+    /// Builds the client. Fails only if the TLS stack cannot be set up, an
+    /// endpoint is not a URL, or one is plain `http://` to another machine
+    /// without `insecure_endpoints` (the provider validates those first).
     pub fn new(config: ClientConfig) -> Result<GoogleClient, ApiError> {
         let mut config = config;
         config.endpoints =
