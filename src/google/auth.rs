@@ -16,7 +16,6 @@
 //! Error texts never contain a token, a key or a credentials file's content.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -27,6 +26,10 @@ use google_cloud_auth::credentials::{
 use tokio_util::sync::CancellationToken;
 
 use super::{ApiError, GoogleClient, Op};
+
+// The token-source side lives in a leaf module the HTTP layer can import
+// without reaching up to the credentials; re-exported so callers keep one path.
+pub use super::token_source::{shared, NoTokens, StaticToken, TokenSource};
 
 /// The one OAuth scope every call here needs.
 pub const CLOUD_PLATFORM_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
@@ -40,66 +43,6 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
 /// Bound of one `generateAccessToken` exchange, retries included.
 const IMPERSONATION_DEADLINE: Duration = Duration::from_secs(120);
-
-/// Supplies a current OAuth2 access token. Implementations cache and refresh.
-#[async_trait]
-pub trait TokenSource: Send + Sync {
-    /// A valid access token. The error text must never contain secrets.
-    async fn token(&self) -> Result<String, super::ApiError>;
-}
-
-/// The `access_token` of the provider configuration, used as it is.
-pub struct StaticToken {
-    /// The token; never printed.
-    token: String,
-}
-
-impl StaticToken {
-    /// Wraps a fixed token.
-    pub fn new(token: impl Into<String>) -> StaticToken {
-        StaticToken {
-            token: token.into(),
-        }
-    }
-}
-
-impl std::fmt::Debug for StaticToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("StaticToken([redacted])")
-    }
-}
-
-#[async_trait]
-impl TokenSource for StaticToken {
-    async fn token(&self) -> Result<String, ApiError> {
-        Ok(self.token.clone())
-    }
-}
-
-/// A source that always fails with a fixed reason: used while the provider
-/// configuration is not known yet (plan with unknown values), so that a call
-/// made anyway gets a clear error instead of using the wrong identity.
-#[derive(Debug)]
-pub struct NoTokens {
-    /// Why there is no token.
-    reason: String,
-}
-
-impl NoTokens {
-    /// A source failing with `reason`.
-    pub fn new(reason: impl Into<String>) -> NoTokens {
-        NoTokens {
-            reason: reason.into(),
-        }
-    }
-}
-
-#[async_trait]
-impl TokenSource for NoTokens {
-    async fn token(&self) -> Result<String, ApiError> {
-        Err(ApiError::Auth(self.reason.clone()))
-    }
-}
 
 /// What to build `google-cloud-auth` credentials from.
 #[derive(Clone)]
@@ -443,11 +386,6 @@ impl TokenSource for Impersonated {
         });
         Ok(token)
     }
-}
-
-/// Shares one token source behind an `Arc`.
-pub fn shared<T: TokenSource + 'static>(source: T) -> Arc<dyn TokenSource> {
-    Arc::new(source)
 }
 
 #[cfg(test)]

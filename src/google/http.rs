@@ -1,124 +1,24 @@
 //! The shared HTTP layer: one reqwest client, auth header injection, the
 //! `X-Goog-User-Project` header, error decoding and retries.
+//!
+//! Two transport rules guard the tokens: redirects are never followed
+//! (Google APIs do not redirect, and following one would replay a body such
+//! as `:addVersion`'s, which holds the PyPI token, to wherever it points),
+//! and `http://` roots are refused unless they are this machine's loopback
+//! or [`ClientConfig::insecure_endpoints`] allows them.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
-use tokio_util::sync::CancellationToken;
 
-use super::auth::TokenSource;
+use super::endpoints::Endpoints;
+use super::error::ApiError;
+use super::op::Op;
 use super::retry::{self, AttemptError, RetryPolicy};
-use super::ApiError;
-
-/// Service roots, each like `https://secretmanager.googleapis.com/` (no API version).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoints {
-    /// Secret Manager root.
-    pub secret_manager: String,
-    /// Artifact Registry root.
-    pub artifact_registry: String,
-    /// Resource Manager root (v1 and v3 paths are appended).
-    pub resource_manager: String,
-    /// Service Usage root (v1beta1 paths are appended).
-    pub service_usage: String,
-    /// IAM Credentials root (impersonation).
-    pub iam_credentials: String,
-}
-
-impl Default for Endpoints {
-    fn default() -> Endpoints {
-        Endpoints {
-            secret_manager: "https://secretmanager.googleapis.com/".into(),
-            artifact_registry: "https://artifactregistry.googleapis.com/".into(),
-            resource_manager: "https://cloudresourcemanager.googleapis.com/".into(),
-            service_usage: "https://serviceusage.googleapis.com/".into(),
-            iam_credentials: "https://iamcredentials.googleapis.com/".into(),
-        }
-    }
-}
-
-impl Endpoints {
-    /// The same endpoints with every root normalised by [`normalize_root`].
-    pub fn normalized(&self) -> Result<Endpoints, String> {
-        Ok(Endpoints {
-            secret_manager: normalize_root(&self.secret_manager)?,
-            artifact_registry: normalize_root(&self.artifact_registry)?,
-            resource_manager: normalize_root(&self.resource_manager)?,
-            service_usage: normalize_root(&self.service_usage)?,
-            iam_credentials: normalize_root(&self.iam_credentials)?,
-        })
-    }
-}
-
-/// Turns a configured endpoint into a service root: `http(s)://host[:port]/[prefix/]`
-/// with a trailing slash and without a trailing API version segment, so that
-/// both `http://127.0.0.1:8085` and Google-provider style values such as
-/// `https://secretmanager.googleapis.com/v1/` work. The error says what is wrong
-/// in words fit for a diagnostic.
-pub fn normalize_root(endpoint: &str) -> Result<String, String> {
-    let trimmed = endpoint.trim();
-    let shown = without_user_info(trimmed);
-    let url = Url::parse(trimmed).map_err(|e| format!("{shown:?} is not a valid URL ({e})"))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!("{shown:?} must not contain user information"));
-    }
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(format!("{shown:?} must start with https:// or http://"));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{shown:?} has no host"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!("{shown:?} must not have a query or fragment"));
-    }
-    let mut segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
-    if segments.last().is_some_and(|s| is_api_version(s)) {
-        segments.pop();
-    }
-    let mut root = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
-    if let Some(port) = url.port() {
-        root.push_str(&format!(":{port}"));
-    }
-    root.push('/');
-    for segment in segments {
-        root.push_str(segment);
-        root.push('/');
-    }
-    Ok(root)
-}
-
-/// `endpoint` for an error message, with any `user:password@` masked: a
-/// password written into an endpoint must not reach a diagnostic.
-fn without_user_info(endpoint: &str) -> String {
-    let Some((scheme, rest)) = endpoint.split_once("://") else {
-        return endpoint.to_string();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}://[redacted]{}", &rest[at..]),
-        None => endpoint.to_string(),
-    }
-}
-
-/// `v1`, `v3`, `v1beta1`, `v2alpha`: the version segment Google-provider endpoints end with.
-fn is_api_version(segment: &str) -> bool {
-    let Some(rest) = segment.strip_prefix('v') else {
-        return false;
-    };
-    let digits = rest.chars().take_while(char::is_ascii_digit).count();
-    if digits == 0 {
-        return false;
-    }
-    let rest = &rest[digits..];
-    let rest = rest
-        .strip_prefix("alpha")
-        .or_else(|| rest.strip_prefix("beta"))
-        .unwrap_or(rest);
-    rest.chars().all(|c| c.is_ascii_digit())
-}
+use super::token_source::TokenSource;
 
 /// Everything needed to build a [`GoogleClient`].
 #[derive(Clone)]
@@ -133,32 +33,10 @@ pub struct ClientConfig {
     pub tokens: Arc<dyn TokenSource>,
     /// Sent as User-Agent.
     pub user_agent: String,
-}
-
-/// The deadline and cancellation an API call runs under: a resource's
-/// timeout plus Terraform's StopProvider.
-#[derive(Debug, Clone)]
-pub struct Op {
-    /// Retries stop once this passes.
-    pub deadline: Instant,
-    /// Cancelled by StopProvider.
-    pub cancel: CancellationToken,
-}
-
-/// Stands in for a deadline too far away to represent: a century.
-const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-
-impl Op {
-    /// An operation that may run for `timeout`.
-    pub fn new(timeout: Duration, cancel: CancellationToken) -> Op {
-        let now = Instant::now();
-        // A timeout too long to represent (a hostile or absurd setting) means "no deadline".
-        let deadline = now
-            .checked_add(timeout)
-            .or_else(|| now.checked_add(FAR_FUTURE))
-            .unwrap_or(now);
-        Op { deadline, cancel }
-    }
+    /// Allows `http://` roots on hosts other than this machine's loopback
+    /// (test set-ups): requests to them carry the access token and the
+    /// bodies, PyPI token included, unencrypted.
+    pub insecure_endpoints: bool,
 }
 
 /// Cheap-to-clone handle on the Google APIs.
@@ -234,9 +112,10 @@ fn encode_path(path: &str) -> String {
 }
 
 impl GoogleClient {
-    /// Builds the client. Fails only if the TLS stack cannot be set up or an
-    /// endpoint is not a URL (the provider validates those first).
-    pub fn new(config: ClientConfig) -> Result<GoogleClient, super::ApiError> {
+    /// Builds the client. Fails only if the TLS stack cannot be set up, an
+    /// endpoint is not a URL, or one is plain `http://` to another machine
+    /// without `insecure_endpoints` (the provider validates those first).
+    pub fn new(config: ClientConfig) -> Result<GoogleClient, ApiError> {
         let mut config = config;
         config.endpoints =
             config
@@ -247,8 +126,21 @@ impl GoogleClient {
                     resource: "endpoints".into(),
                     message,
                 })?;
+        if !config.insecure_endpoints {
+            if let Some(root) = config.endpoints.first_clear_text_to_remote() {
+                return Err(ApiError::Transport {
+                    method: "client.new".into(),
+                    resource: "endpoints".into(),
+                    message: format!(
+                        "{root} is plain http:// to another machine, so the access token and the PyPI \
+                         token would travel unencrypted; use https://, or allow it explicitly for a test set-up"
+                    ),
+                });
+            }
+        }
         let http = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.request_timeout.min(Duration::from_secs(30)))
             .pool_idle_timeout(Duration::from_secs(90))
             .build()
@@ -431,6 +323,20 @@ impl GoogleClient {
             Err(e) => return Err(self.transport_failure(call, &e)),
         };
         let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            tracing::debug!(
+                method = call.api_method,
+                resource = call.resource,
+                http_method = %call.method,
+                status,
+                "Google API call answered with a redirect; not followed"
+            );
+            return Err(AttemptError::permanent(redirect_refused(
+                call,
+                status,
+                response.headers(),
+            )));
+        }
         let retry_after = retry::parse_retry_after(response.headers().get(RETRY_AFTER));
         let bytes = match read_body(response, MAX_ANSWER_BYTES).await {
             Ok(Some(b)) => b,
@@ -566,6 +472,35 @@ impl GoogleClient {
     }
 }
 
+/// The error for a 3xx answer: it names where the redirect pointed (host and
+/// port only: a Location URL may carry anything in its path or query) and
+/// says that nothing was sent there.
+fn redirect_refused(call: &Call<'_>, status: u16, headers: &HeaderMap) -> ApiError {
+    let target = headers
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|location| call.url.join(location).ok())
+        .and_then(|url| {
+            let host = url.host_str()?.to_string();
+            Some(match url.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        });
+    let pointed = match target {
+        Some(host) => format!("a redirect to host {host}"),
+        None => "a redirect without a usable Location".to_string(),
+    };
+    ApiError::Decode {
+        method: call.api_method.to_string(),
+        resource: call.resource.to_string(),
+        message: format!(
+            "HTTP {status}, {pointed}. Google APIs do not redirect, so it was not followed and the request \
+             was not sent again; check the endpoint settings"
+        ),
+    }
+}
+
 /// Largest answer body read: the calls made here answer a few kilobytes
 /// (a version list page of 250 entries stays far below), and a broken or
 /// hostile endpoint must not make the provider buffer gigabytes.
@@ -612,76 +547,6 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn roots_are_normalised() {
-        let cases = [
-            ("http://127.0.0.1:8085", "http://127.0.0.1:8085/"),
-            ("http://127.0.0.1:8085/", "http://127.0.0.1:8085/"),
-            (
-                "https://secretmanager.googleapis.com/v1/",
-                "https://secretmanager.googleapis.com/",
-            ),
-            (
-                "https://cloudresourcemanager.googleapis.com/v3",
-                "https://cloudresourcemanager.googleapis.com/",
-            ),
-            (
-                "https://serviceusage.googleapis.com/v1beta1/",
-                "https://serviceusage.googleapis.com/",
-            ),
-            (
-                "https://proxy.example.com/secretmanager/v1/",
-                "https://proxy.example.com/secretmanager/",
-            ),
-            (
-                "https://proxy.example.com/vault/",
-                "https://proxy.example.com/vault/",
-            ),
-        ];
-        for (input, want) in cases {
-            assert_eq!(normalize_root(input).as_deref(), Ok(want), "{input}");
-        }
-    }
-
-    #[test]
-    fn malformed_roots_are_refused() {
-        for bad in [
-            "",
-            "not a url",
-            "ftp://example.com/",
-            "http://",
-            "https://h/?a=b",
-            "https://u:p@h/",
-        ] {
-            assert!(normalize_root(bad).is_err(), "{bad:?} accepted");
-        }
-    }
-
-    #[test]
-    fn errors_never_show_a_password_in_an_endpoint() {
-        for bad in [
-            "https://user:hunter2@h/",
-            "https://user:hunter2@h/?a=b",
-            "ftp://user:hunter2@h/",
-            "https://user:hunter2@h:99999/",
-        ] {
-            let e = normalize_root(bad).expect_err("refused");
-            assert!(!e.contains("hunter2"), "{e}");
-        }
-        assert_eq!(without_user_info("https://h/a@b"), "https://h/a@b");
-        assert_eq!(without_user_info("no scheme@x"), "no scheme@x");
-    }
-
-    #[test]
-    fn version_segments() {
-        for v in ["v1", "v3", "v1beta1", "v2alpha", "v1beta"] {
-            assert!(is_api_version(v), "{v}");
-        }
-        for v in ["v", "vault", "version", "1", "v1x"] {
-            assert!(!is_api_version(v), "{v}");
-        }
-    }
 
     #[test]
     fn resource_names_cannot_change_the_url_structure() {

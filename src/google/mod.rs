@@ -8,10 +8,12 @@
 
 pub mod artifactregistry;
 pub mod auth;
+pub mod endpoints;
 pub mod error;
 pub mod http;
 pub mod iam;
 pub mod iamcredentials;
+pub mod op;
 pub mod resourcemanager;
 pub mod retry;
 pub mod rmw;
@@ -19,6 +21,9 @@ pub mod secretmanager;
 pub mod serviceusage;
 #[cfg(test)]
 pub(crate) mod tests;
+pub mod token_source;
 
+pub use endpoints::Endpoints;
 pub use error::ApiError;
-pub use http::{ClientConfig, Endpoints, GoogleClient, Op};
+pub use http::{ClientConfig, GoogleClient};
+pub use op::Op;

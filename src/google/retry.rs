@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
-use super::{ApiError, Op};
+use super::error::ApiError;
+use super::op::Op;
 
 /// Backoff parameters. The default suits Google's APIs; tests use short ones.
 #[derive(Debug, Clone, Copy, PartialEq)]

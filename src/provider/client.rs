@@ -76,6 +76,7 @@ pub fn build_client(
         request_timeout: config.timeout().unwrap_or(DEFAULT_REQUEST_TIMEOUT),
         tokens,
         user_agent: user_agent(terraform_version),
+        insecure_endpoints: config.insecure_endpoints_allowed() == Some(true),
     };
     let client = GoogleClient::new(client_config)
         .map_err(|e| Diagnostic::error("Cannot set up the HTTP client", e.to_string()))?;
@@ -96,8 +97,14 @@ pub fn placeholder_client(
     config: &ProviderConfig,
     terraform_version: &str,
 ) -> Result<GoogleClient, Diagnostic> {
+    // Endpoints the real client would refuse are replaced by Google's: this
+    // client sends nothing, and its construction must not fail at plan.
+    let insecure_endpoints = config.insecure_endpoints_allowed() == Some(true);
     let mut endpoints = endpoints(config);
-    if endpoints.normalized().is_err() {
+    let usable = endpoints
+        .normalized()
+        .is_ok_and(|e| insecure_endpoints || e.first_clear_text_to_remote().is_none());
+    if !usable {
         endpoints = Endpoints::default();
     }
     let client_config = ClientConfig {
@@ -108,6 +115,7 @@ pub fn placeholder_client(
             "the provider configuration depends on values that are not known until apply",
         )),
         user_agent: user_agent(terraform_version),
+        insecure_endpoints,
     };
     GoogleClient::new(client_config)
         .map_err(|e| Diagnostic::error("Cannot set up the HTTP client", e.to_string()))

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::google::auth;
-use crate::google::http::normalize_root;
+use crate::google::endpoints::{is_clear_text_to_remote, normalize_root};
 use crate::tfplugin::{Diagnostics, Value};
 
 use super::duration::parse_duration;
@@ -100,6 +100,8 @@ pub const ENV_FALLBACKS: &[(&str, &[&str])] = &[
         "iam_credentials_custom_endpoint",
         &["GOOGLE_IAM_CREDENTIALS_CUSTOM_ENDPOINT"],
     ),
+    // No environment variable: sending tokens in clear text must be written down.
+    ("insecure_endpoints", &[]),
 ];
 
 /// The endpoint attributes, in [`crate::google::Endpoints`] field order.
@@ -130,6 +132,8 @@ pub struct ProviderConfig {
     pub request_timeout: Setting,
     /// The five `*_custom_endpoint` settings, in [`ENDPOINT_ATTRIBUTES`] order.
     pub endpoints: [Setting; 5],
+    /// `insecure_endpoints`: `http://` endpoints on other machines allowed.
+    pub insecure_endpoints: Setting,
 }
 
 /// `credentials` and `access_token` are secrets: Debug shows only where they came from.
@@ -147,6 +151,7 @@ impl std::fmt::Debug for ProviderConfig {
             .field("user_project_override", &self.user_project_override)
             .field("request_timeout", &self.request_timeout)
             .field("endpoints", &self.endpoints)
+            .field("insecure_endpoints", &self.insecure_endpoints)
             .finish()
     }
 }
@@ -229,6 +234,7 @@ impl ProviderConfig {
             user_project_override: read(config, "user_project_override", env),
             request_timeout: read(config, "request_timeout", env),
             endpoints: ENDPOINT_ATTRIBUTES.map(|a| read(config, a, env)),
+            insecure_endpoints: read(config, "insecure_endpoints", env),
         }
     }
 
@@ -242,6 +248,7 @@ impl ProviderConfig {
             &self.billing_project,
             &self.user_project_override,
             &self.request_timeout,
+            &self.insecure_endpoints,
         ];
         all.into_iter()
             .chain(self.endpoints.iter())
@@ -274,14 +281,33 @@ impl ProviderConfig {
             diags.attr_error("user_project_override", "Invalid user_project_override", e);
         }
         for (attribute, setting) in ENDPOINT_ATTRIBUTES.iter().zip(&self.endpoints) {
-            if let Some(value) = setting.value() {
-                if let Err(e) = normalize_root(value) {
+            let Some(value) = setting.value() else {
+                continue;
+            };
+            match normalize_root(value) {
+                Err(e) => diags.attr_error(
+                    attribute,
+                    "Invalid endpoint",
+                    format!("{} from {}: {e}. Give a service root such as `https://host/` or `http://127.0.0.1:8085/`.", attribute, setting.origin(attribute)),
+                ),
+                // An unknown opt-in is checked again at apply.
+                Ok(root)
+                    if is_clear_text_to_remote(&root)
+                        && self.insecure_endpoints_allowed() == Some(false) =>
+                {
                     diags.attr_error(
                         attribute,
-                        "Invalid endpoint",
-                        format!("{} from {}: {e}. Give a service root such as `https://host/` or `http://127.0.0.1:8085/`.", attribute, setting.origin(attribute)),
+                        "Unencrypted endpoint",
+                        format!(
+                            "{attribute} from {} is {root}: plain http:// to a host that is not this machine's \
+                             loopback (127.0.0.0/8, ::1, localhost), so the Google access token and the PyPI token \
+                             would travel in clear text. Use https://, or, for a test set-up only, set \
+                             `insecure_endpoints = true` in the provider block.",
+                            setting.origin(attribute)
+                        ),
                     );
                 }
+                Ok(_) => {}
             }
         }
         for (attribute, setting) in [
@@ -319,6 +345,44 @@ impl ProviderConfig {
             );
         }
         diags
+    }
+
+    /// `insecure_endpoints`, defaulted to false; `None` while unknown.
+    pub fn insecure_endpoints_allowed(&self) -> Option<bool> {
+        match &self.insecure_endpoints {
+            Setting::Unknown => None,
+            setting => Some(setting.value().and_then(parse_bool) == Some(true)),
+        }
+    }
+
+    /// ConfigureProvider's warning when `insecure_endpoints` is set: what it
+    /// allows, and which endpoints it applies to.
+    pub fn warn_insecure_endpoints(&self, diags: &mut Diagnostics) {
+        if self.insecure_endpoints_allowed() != Some(true) {
+            return;
+        }
+        let affected: Vec<String> = ENDPOINT_ATTRIBUTES
+            .iter()
+            .zip(&self.endpoints)
+            .filter_map(|(attribute, setting)| {
+                let root = normalize_root(setting.value()?).ok()?;
+                is_clear_text_to_remote(&root).then(|| format!("{attribute} ({root})"))
+            })
+            .collect();
+        let applies = if affected.is_empty() {
+            "No endpoint uses it now.".to_string()
+        } else {
+            format!("It applies to {}.", affected.join(", "))
+        };
+        diags.attr_warning(
+            "insecure_endpoints",
+            "Endpoints without TLS are allowed",
+            format!(
+                "`insecure_endpoints = true` lets `http://` endpoints on other machines be used: requests to them \
+                 send the Google access token and the PyPI token in clear text. Use it for test set-ups only. \
+                 {applies}"
+            ),
+        );
     }
 
     /// The request timeout, defaulted.

@@ -83,15 +83,18 @@ impl ProviderBlock {
                         project,
                         complete: false,
                     });
-                    Diagnostics::default()
+                    let mut diags = Diagnostics::default();
+                    settings.warn_insecure_endpoints(&mut diags);
+                    diags
                 }
                 Err(d) => d.into(),
             };
         }
-        let diags = settings.validate(&*self.env);
+        let mut diags = settings.validate(&*self.env);
         if diags.has_errors() {
             return diags;
         }
+        settings.warn_insecure_endpoints(&mut diags);
         match client::build_client(&settings, &*self.env, &req.terraform_version) {
             Ok(client) => {
                 tracing::debug!(

@@ -31,7 +31,8 @@ fn endpoint(name: &str, service: &str, default_root: &str) -> Attribute {
         &format!(
             "Root URL of the {service} API, e.g. `http://127.0.0.1:8085/` for a local emulator. A trailing API \
              version segment such as `/v1/`, as in Google-provider configurations, is accepted and ignored. \
-             Defaults to `{default_root}`."
+             `http://` is accepted for this machine only, unless `insecure_endpoints` is true. Defaults to \
+             `{default_root}`."
         ),
     )
 }
@@ -93,6 +94,14 @@ pub fn provider_schema() -> Schema {
         endpoint("resource_manager_custom_endpoint", "Cloud Resource Manager", &defaults.resource_manager),
         endpoint("service_usage_custom_endpoint", "Service Usage", &defaults.service_usage),
         endpoint("iam_credentials_custom_endpoint", "IAM Service Account Credentials", &defaults.iam_credentials),
+        optional(
+            "insecure_endpoints",
+            Type::Bool,
+            "Allows `http://` custom endpoints on hosts other than this machine's loopback (`127.0.0.0/8`, `::1`, \
+             `localhost`, which are always allowed). Requests to such an endpoint send the Google access token \
+             and the PyPI token in clear text: for test set-ups only. Terraform shows a warning while it is \
+             true. Default: false.",
+        ),
     ];
     Schema {
         version: 0,
@@ -114,7 +123,7 @@ mod tests {
     #[test]
     fn every_attribute_is_optional_and_described() {
         let schema = provider_schema();
-        assert_eq!(schema.block.attributes.len(), 12);
+        assert_eq!(schema.block.attributes.len(), 13);
         for a in &schema.block.attributes {
             assert_eq!(a.presence, Presence::Optional, "{}", a.name);
             assert!(a.description.len() > 40, "{} lacks a description", a.name);

@@ -12,7 +12,7 @@ use super::ProviderBlock;
 use crate::google::tests::server::{reply, Server};
 use crate::google::Op;
 use crate::tfplugin::provider::ConfigureRequest;
-use crate::tfplugin::{AttributePath, Diagnostics, Severity, Value};
+use crate::tfplugin::{AttributePath, Diagnostic, Diagnostics, Severity, Value};
 
 const USER_KEY: &str =
     r#"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"r"}"#;
@@ -43,17 +43,19 @@ fn s(v: &str) -> Value {
     Value::String(v.to_string())
 }
 
+/// The attribute paths of the diagnostics of `severity` in `diags`.
+fn attributes_of(diags: &Diagnostics, severity: Severity) -> Vec<String> {
+    let matching = diags.0.iter().filter(|d| d.severity == severity);
+    let path = |d: &Diagnostic| d.attribute.as_ref().map(AttributePath::to_string);
+    matching.map(|d| path(d).unwrap_or_default()).collect()
+}
+
 fn errors_on(diags: &Diagnostics) -> Vec<String> {
-    diags
-        .0
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| {
-            d.attribute
-                .as_ref()
-                .map_or_else(String::new, AttributePath::to_string)
-        })
-        .collect()
+    attributes_of(diags, Severity::Error)
+}
+
+fn warnings_on(diags: &Diagnostics) -> Vec<String> {
+    attributes_of(diags, Severity::Warning)
 }
 
 async fn validate(cfg: Value, env: Arc<super::config::Env>) -> Diagnostics {
@@ -494,4 +496,97 @@ fn debug_output_never_shows_credentials_or_tokens() {
     let c = ProviderConfig::from_value(&config(&[("credentials", s(USER_KEY))]), &*env);
     let choice = format!("{:?}", c.credential_choice(&*env));
     assert!(!choice.contains("refresh_token"), "{choice}");
+}
+
+#[tokio::test]
+async fn plain_http_to_another_machine_is_an_error_naming_the_opt_in() {
+    let remote = "http://10.0.0.5:8085/";
+    let endpoint = "secret_manager_custom_endpoint";
+    for cfg in [
+        config(&[(endpoint, s(remote))]),
+        config(&[
+            (endpoint, s(remote)),
+            ("insecure_endpoints", Value::Bool(false)),
+        ]),
+    ] {
+        let diags = validate(cfg.clone(), env_of(&[])).await;
+        assert_eq!(errors_on(&diags), vec![endpoint.to_string()], "{cfg:?}");
+        let detail = &diags.0[0].detail;
+        assert!(
+            detail.contains("insecure_endpoints = true") && detail.contains("clear text"),
+            "{detail}"
+        );
+    }
+    let var = "GOOGLE_SERVICE_USAGE_CUSTOM_ENDPOINT";
+    let diags = validate(config(&[]), env_of(&[(var, remote)])).await;
+    assert_eq!(
+        errors_on(&diags),
+        vec!["service_usage_custom_endpoint".to_string()]
+    );
+    assert!(diags.0[0].detail.contains(var), "{diags:?}");
+    // This machine, TLS, and an opt-in known only at apply pass validation;
+    // the opt-in itself warns only at configure.
+    for cfg in [
+        config(&[
+            (endpoint, s("http://127.0.0.2:8085/")),
+            ("service_usage_custom_endpoint", s("http://[::1]:1/")),
+        ]),
+        config(&[
+            (endpoint, s("http://localhost:8085/")),
+            ("artifact_registry_custom_endpoint", s("https://10.0.0.5/")),
+        ]),
+        config(&[
+            (endpoint, s(remote)),
+            ("insecure_endpoints", Value::Unknown),
+        ]),
+        config(&[
+            (endpoint, s(remote)),
+            ("insecure_endpoints", Value::Bool(true)),
+        ]),
+    ] {
+        let diags = validate(cfg.clone(), env_of(&[])).await;
+        assert!(diags.0.is_empty(), "{cfg:?}: {diags:?}");
+    }
+}
+
+#[tokio::test]
+async fn configure_refuses_clear_text_without_the_opt_in_and_warns_with_it() {
+    let remote = "http://10.0.0.5:8085/";
+    let base = [
+        ("access_token", s("ya29.x")),
+        ("iam_credentials_custom_endpoint", s(remote)),
+    ];
+    let provider = ProviderBlock::with_env(env_of(&[]));
+    let diags = configure(&provider, config(&base)).await;
+    assert_eq!(
+        errors_on(&diags),
+        vec!["iam_credentials_custom_endpoint".to_string()]
+    );
+    assert!(provider.handle().get().is_err(), "not configured");
+
+    let mut opted_in = base.to_vec();
+    opted_in.push(("insecure_endpoints", Value::Bool(true)));
+    let diags = configure(&provider, config(&opted_in)).await;
+    assert!(!diags.has_errors(), "{diags:?}");
+    assert_eq!(warnings_on(&diags), vec!["insecure_endpoints".to_string()]);
+    let detail = &diags.0[0].detail;
+    let named = format!("iam_credentials_custom_endpoint ({remote})");
+    assert!(
+        detail.contains("clear text") && detail.contains(&named),
+        "{detail}"
+    );
+    let configured = provider.handle().get().expect("configured");
+    assert!(configured.complete);
+    assert_eq!(configured.client.endpoints().iam_credentials, remote);
+
+    let all_tls = [
+        ("access_token", s("ya29.x")),
+        ("insecure_endpoints", Value::Bool(true)),
+    ];
+    let diags = configure(&ProviderBlock::with_env(env_of(&[])), config(&all_tls)).await;
+    assert_eq!(warnings_on(&diags), vec!["insecure_endpoints".to_string()]);
+    assert!(
+        diags.0[0].detail.contains("No endpoint uses it now"),
+        "{diags:?}"
+    );
 }

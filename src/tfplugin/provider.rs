@@ -1,5 +1,5 @@
 //! What a provider implements to be served by this framework. The server
-//! (`server.rs`) decodes each RPC's DynamicValues with the right schema,
+//! (`server/`) decodes each RPC's DynamicValues with the right schema,
 //! calls these traits, and encodes the answers; implementations only ever
 //! see [`Value`]s and [`Diagnostics`].
 

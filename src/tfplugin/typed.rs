@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::typed_serde::{unless_unknown, ATTR_MARKER, NUMBER_MARKER, UNKNOWN_MARKER};
+use super::typed_serde::{self, unless_unknown, ATTR_MARKER, NUMBER_MARKER, UNKNOWN_MARKER};
 use super::value::{Number, Value};
 
 /// An attribute value that is known, null, or not known until apply.
@@ -155,7 +155,7 @@ pub struct TypedError {
 /// Decodes a `Value` (an object) into `T`. `Attr<_>` fields receive null/unknown;
 /// plain fields fail on null/unknown.
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, TypedError> {
-    super::typed_serde::from_value(value)
+    typed_serde::from_value(value).map_err(TypedError::from_serde)
 }
 
 /// Decodes an object into `T`; null (the absent config of a destroy) or any
@@ -170,6 +170,12 @@ pub fn from_object_or_default<T: DeserializeOwned + Default>(
 }
 
 impl TypedError {
+    /// The public form of the serde bridge's error.
+    fn from_serde(e: typed_serde::Error) -> TypedError {
+        let (path, message) = e.into_parts();
+        TypedError { path, message }
+    }
+
     /// The error as a diagnostic: Terraform checked the types against the
     /// schema already, so a mismatch here is a provider bug.
     pub fn into_bug_diagnostic(self, summary: &str) -> super::diag::Diagnostic {
@@ -187,7 +193,7 @@ impl TypedError {
 /// maps/objects; the codec re-encodes them by schema type, so a list becomes a
 /// set where the schema says set.
 pub fn to_value<T: Serialize>(value: &T) -> Result<Value, TypedError> {
-    super::typed_serde::to_value(value)
+    typed_serde::to_value(value).map_err(TypedError::from_serde)
 }
 
 #[cfg(test)]

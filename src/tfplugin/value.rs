@@ -2,6 +2,8 @@
 //! null or unknown, numbers have arbitrary precision, and collections keep
 //! their kind (list, set, tuple, map, object) so they re-encode faithfully.
 
+pub(crate) mod decimal;
+
 use std::collections::BTreeMap;
 
 /// A Terraform type, as written in schema type JSON (`"string"`, `["list","string"]`, ...).
@@ -40,7 +42,7 @@ pub struct Number(String);
 impl Number {
     /// Parses decimal text (optional sign, digits, optional fraction, optional exponent).
     pub fn parse(text: &str) -> Option<Number> {
-        crate::tfplugin::codec::canonical_decimal(text).map(Number)
+        decimal::canonical_decimal(text).map(Number)
     }
     /// The canonical decimal text.
     pub fn as_str(&self) -> &str {
@@ -66,7 +68,7 @@ impl Number {
     /// The shortest decimal that reads back as `v` (so `1.1` stays `1.1`);
     /// `None` for NaN and infinities, which Terraform numbers cannot hold here.
     pub fn from_f64(v: f64) -> Option<Number> {
-        crate::tfplugin::codec::f64_shortest(v).map(Number)
+        decimal::f64_shortest(v).map(Number)
     }
 }
 

@@ -4,6 +4,7 @@
 mod calls;
 mod retries;
 pub(crate) mod server;
+mod transport;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +42,7 @@ pub(crate) fn client(root: &str, user_project: Option<&str>) -> GoogleClient {
         request_timeout: Duration::from_secs(10),
         tokens: Arc::new(StaticToken::new(TOKEN)),
         user_agent: "pypi-test/1".into(),
+        insecure_endpoints: false,
     };
     GoogleClient::new(config)
         .expect("client")

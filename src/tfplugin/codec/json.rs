@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as Json};
 
+use super::error::{kind, type_name, CodecError};
 use super::path::{attr, index, key, Path, Walker};
-use super::types::{from_json as type_from_tree, to_json as type_to_tree};
-use super::{kind, type_name, CodecError};
+use super::types::{dynamic_type_of, from_json as type_from_tree, to_json as type_to_tree};
 use crate::tfplugin::value::{Number, Type, Value};
 
 /// Decodes JSON text of type `ty` (numbers of any precision).
@@ -266,7 +266,7 @@ impl Encoder {
                 return Err(self.path.error("unknown values cannot be written as JSON"))
             }
             Value::Dynamic(Type::Dynamic, inner) => return self.nested(None, |e| e.dynamic(inner)),
-            other => super::dynamic_type_of(other).map_err(|msg| self.path.error(msg))?,
+            other => dynamic_type_of(other).map_err(|msg| self.path.error(msg))?,
         };
         let v = self.nested(None, |e| e.value(inner, &ty))?;
         let mut out = Map::new();

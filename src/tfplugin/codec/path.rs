@@ -2,7 +2,7 @@
 //! [`CodecError`] says where the problem is, and the depth guard that keeps
 //! hostile input from exhausting the stack.
 
-use super::CodecError;
+use super::error::CodecError;
 use crate::tfplugin::diag::{AttributePath, PathStep};
 
 /// Deepest nesting of collections, objects and dynamic wrappers we accept;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::tfplugin::value::Number;
+use crate::tfplugin::value::{Number, Type, Value};
 
 fn num(text: &str) -> Value {
     Value::Number(Number::parse(text).expect("valid number"))

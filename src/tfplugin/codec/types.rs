@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
+use super::error::{kind, CodecError};
 use super::path::MAX_DEPTH;
-use super::CodecError;
-use crate::tfplugin::value::Type;
+use crate::tfplugin::value::{Type, Value};
 
 /// Parses a type from schema type JSON.
 pub fn type_from_json(bytes: &[u8]) -> Result<Type, CodecError> {
@@ -128,6 +128,23 @@ fn err(message: impl Into<String>) -> CodecError {
     CodecError {
         path: String::new(),
         message: message.into(),
+    }
+}
+
+/// The type a value of a dynamic attribute is written with: the one it
+/// carries in [`Value::Dynamic`], or the evident one of a primitive. Null,
+/// unknown and nested dynamic values are the encoders' business; any other
+/// value needs [`Value::Dynamic`], since element types cannot be guessed.
+pub(super) fn dynamic_type_of(value: &Value) -> Result<(Type, &Value), String> {
+    match value {
+        Value::Dynamic(ty, inner) => Ok((ty.clone(), inner.as_ref())),
+        Value::Bool(_) => Ok((Type::Bool, value)),
+        Value::Number(_) => Ok((Type::Number, value)),
+        Value::String(_) => Ok((Type::String, value)),
+        other => Err(format!(
+            "a dynamic attribute needs Value::Dynamic to carry the type of a {}",
+            kind(other)
+        )),
     }
 }
 

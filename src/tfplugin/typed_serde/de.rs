@@ -5,7 +5,8 @@ use std::collections::btree_map;
 use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
-use super::{Error, ATTR_MARKER, NUMBER_MARKER};
+use super::error::Error;
+use super::markers::{ATTR_MARKER, NUMBER_MARKER};
 use crate::tfplugin::diag::PathStep;
 use crate::tfplugin::value::{Number, Value};
 

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::ser::{self, Serialize};
 
-use super::{Error, NUMBER_MARKER, UNKNOWN_MARKER};
-use crate::tfplugin::codec::canonical_decimal;
+use super::error::Error;
+use super::markers::{NUMBER_MARKER, UNKNOWN_MARKER};
 use crate::tfplugin::diag::PathStep;
+use crate::tfplugin::value::decimal::canonical_decimal;
 use crate::tfplugin::value::{Number, Value};
 
 /// Serializes one value.
