@@ -130,7 +130,7 @@ fn deleted_secret_is_repaired() {
 }
 
 #[test]
-fn cleared_credentials_remove_the_resource_from_state() {
+fn cleared_credentials_are_drift_and_repaired_in_place() {
     let fx = Fixture::new();
     fx.target().clear_credentials();
     assert_eq!(
@@ -140,12 +140,13 @@ fn cleared_credentials_remove_the_resource_from_state() {
     );
     let out = assert_plan_changes(&fx.wd, "after clearing the repository's credentials");
     assert!(
-        out.stdout.contains("pypi_remote_auth.x will be created"),
-        "with its credentials gone the resource leaves state and is planned for creation:\n{}",
+        out.stdout.contains("pypi_remote_auth.x will be updated in-place")
+            && out.stdout.contains("credentials were removed"),
+        "with its credentials gone the resource stays in state (its secret and grant still exist) and is repaired:\n{}",
         out.stdout
     );
     apply(&fx.wd);
-    assert_plan_clean(&fx.wd, "after re-creating");
+    assert_plan_clean(&fx.wd, "after the repair");
     fx.target().assert_configured(TOKEN, "__token__");
 }
 

@@ -170,41 +170,134 @@ fn a_lost_answer_on_every_mutating_method_converges() {
     }
 }
 
-/// `terraform apply` is SIGKILLed while the repository update of a create
-/// is in flight (and the update lands afterwards): the next apply adopts
-/// the secret and version the killed run made, leaves no orphan version,
-/// and destroy removes everything.
-#[test]
-fn a_create_killed_during_the_repository_update_converges() {
-    let emu = emulator_with_repo(&[]);
-    let wd = Workdir::new(&support::primary_terraform());
-    write_single(&wd, &emu, "pypi-remote", &token_lines("pypi-token", TOKEN));
-    // A first init, so the killed run is killed in apply, not in init.
-    wd.tf_ok(&["init", "-no-color", "-input=false"]);
-    emu.add_fault(
-        json!({"method": "PATCH", "path": "/repositories/pypi-remote$", "action": "hold"}),
-    );
-    let mut run = wd.spawn_tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+/// Runs `terraform <args>` until `method path` is in flight, SIGKILLs
+/// Terraform and the provider there, then lets the held request land (as a
+/// request already sent does).
+fn kill_during(wd: &Workdir, emu: &Emulator, args: &[&str], method: &str, path: &str) {
+    emu.add_fault(json!({"method": method, "path": path, "action": "hold"}));
+    let mut run = wd.spawn_tf(args);
     emu.wait_held(1, Duration::from_secs(120));
     support::kill::kill_tree(&mut run);
     emu.release_held(false);
     emu.clear_faults();
+    // A killed run leaves Terraform's state lock behind in a local backend
+    // only as a stale lock file with no holder; nothing to clean here.
+}
 
-    apply(&wd);
-    let target = Target::new(&emu, "pypi-remote", "pypi-token");
-    let version = target.assert_configured(TOKEN, "__token__");
+/// The mutating requests of a create, in order, on a new secret.
+const CREATE_STEPS: [(&str, &str); 4] = [
+    ("POST", "/secrets$"),
+    ("POST", ":addVersion$"),
+    ("POST", ":setIamPolicy$"),
+    ("PATCH", "/repositories/pypi-remote$"),
+];
+
+/// The mutating requests of a rotation.
+const ROTATION_STEPS: [(&str, &str); 4] = [
+    ("POST", ":addVersion$"),
+    ("PATCH", "/secrets/pypi-token$"),
+    ("PATCH", "/repositories/pypi-remote$"),
+    ("POST", ":disable$"),
+];
+
+/// The mutating requests of a destroy.
+const DESTROY_STEPS: [(&str, &str); 3] = [
+    ("PATCH", "/repositories/pypi-remote$"),
+    ("PATCH", "/secrets/pypi-token$"),
+    ("DELETE", "/secrets/pypi-token$"),
+];
+
+const APPLY: [&str; 4] = ["apply", "-auto-approve", "-no-color", "-input=false"];
+const DESTROY: [&str; 4] = ["destroy", "-auto-approve", "-no-color", "-input=false"];
+
+/// A work directory, initialised, whose configuration holds `token`.
+fn workdir(emu: &Emulator, token: &str) -> Workdir {
+    let wd = Workdir::new(&support::primary_terraform());
+    write_single(&wd, emu, "pypi-remote", &token_lines("pypi-token", token));
+    wd.tf_ok(&["init", "-no-color", "-input=false"]);
+    wd
+}
+
+/// After a killed run and one more apply: converged, nothing orphaned, and
+/// destroy removes everything.
+fn assert_recovers(wd: &Workdir, emu: &Emulator, token: &str, when: &str) {
+    apply(wd);
+    let target = Target::new(emu, "pypi-remote", "pypi-token");
+    let version = target.assert_configured(token, "__token__");
     assert_eq!(
         enabled(&target),
         vec![number(&version)],
-        "no orphan ENABLED version"
+        "{when}: no orphan ENABLED version"
     );
-    assert_plan_clean(&wd, "after the run that followed the killed one");
-    destroy(&wd);
+    assert_plan_clean(wd, when);
+    destroy(wd);
     assert_eq!(
         target.secret_status(),
         404,
-        "destroy removes what both runs made"
+        "{when}: destroy removes what the runs made"
     );
+    assert_eq!(target.credentials(), None, "{when}");
+}
+
+/// SIGKILL during each mutating step of a create, then apply and destroy.
+#[test]
+fn a_create_killed_at_any_step_converges() {
+    for (method, path) in CREATE_STEPS {
+        let emu = emulator_with_repo(&[]);
+        let wd = workdir(&emu, TOKEN);
+        kill_during(&wd, &emu, &APPLY, method, path);
+        assert_recovers(
+            &wd,
+            &emu,
+            TOKEN,
+            &format!("create killed at {method} {path}"),
+        );
+    }
+}
+
+/// SIGKILL during each mutating step of a rotation, then apply and destroy.
+#[test]
+fn a_rotation_killed_at_any_step_converges() {
+    for (method, path) in ROTATION_STEPS {
+        let emu = emulator_with_repo(&[]);
+        let wd = workdir(&emu, TOKEN);
+        apply(&wd);
+        write_single(&wd, &emu, "pypi-remote", &token_lines("pypi-token", TOKEN2));
+        kill_during(&wd, &emu, &APPLY, method, path);
+        assert_recovers(
+            &wd,
+            &emu,
+            TOKEN2,
+            &format!("rotation killed at {method} {path}"),
+        );
+    }
+}
+
+/// SIGKILL during each mutating step of a destroy, then apply and destroy.
+#[test]
+fn a_destroy_killed_at_any_step_is_finished_by_the_next() {
+    for (method, path) in DESTROY_STEPS {
+        let emu = emulator_with_repo(&[]);
+        let wd = workdir(&emu, TOKEN);
+        apply(&wd);
+        kill_during(&wd, &emu, &DESTROY, method, path);
+        // Terraform's local state may or may not still hold the resource
+        // (a SIGKILL can cut its own state write short): apply brings back
+        // what the configuration says either way, adopting what is left.
+        apply(&wd);
+        destroy(&wd);
+        let target = Target::new(&emu, "pypi-remote", "pypi-token");
+        assert_eq!(
+            target.secret_status(),
+            404,
+            "destroy killed at {method} {path}"
+        );
+        assert_eq!(
+            target.credentials(),
+            None,
+            "destroy killed at {method} {path}"
+        );
+    }
 }
 
 /// On a secret made by hand, the answer to `setIamPolicy` is lost: the

@@ -14,6 +14,8 @@ const VERSION: u32 = 1;
 pub enum Drift {
     /// The repository's credentials name another secret version.
     CredentialsElsewhere,
+    /// The repository's upstream credentials were removed.
+    CredentialsCleared,
     /// The repository's credentials carry another username.
     UsernameChanged,
     /// The service agent lost its accessor binding on the secret.
@@ -32,6 +34,7 @@ impl Drift {
     pub fn describe(self) -> &'static str {
         match self {
             Drift::CredentialsElsewhere => "the repository's upstream credentials point at another secret version",
+            Drift::CredentialsCleared => "the repository's upstream credentials were removed",
             Drift::UsernameChanged => "the repository's upstream username was changed",
             Drift::BindingMissing => "the Artifact Registry service agent no longer has roles/secretmanager.secretAccessor on the secret",
             Drift::VersionNotEnabled => "the secret version in use is disabled or destroyed",

@@ -92,12 +92,18 @@ async fn refresh(
         .credentials()
         .filter(|c| !c.password_secret_version.is_empty());
     let Some(creds) = creds else {
-        // A failed create never set credentials: keep it so destroy cleans up.
-        return Ok(if private.version.is_none() && ours.is_none() {
-            Some(Diagnostics::default())
-        } else {
-            None
-        });
+        // A failed create never set credentials: keep it so destroy cleans
+        // up. Credentials removed since (by hand, or by a destroy that was
+        // killed after clearing them) are drift, not a vanished resource:
+        // the secret, its versions and the grant this resource made still
+        // exist, and dropping the resource from state would leak them.
+        if private.version.is_some() || ours.is_some() {
+            private.drift.clear();
+            private.note(Drift::CredentialsCleared);
+            set(state, "secret_version", Value::Null);
+            return Ok(Some(drift_warning(&name, private)));
+        }
+        return Ok(Some(Diagnostics::default()));
     };
     private.drift.clear();
     if private.has_pending_work() {
@@ -141,6 +147,11 @@ async fn refresh(
         }
         _ => {}
     }
+    Ok(Some(drift_warning(&name, private)))
+}
+
+/// The warning listing the drift Read found (none when there is none).
+fn drift_warning(name: &str, private: &Private) -> Diagnostics {
     let mut warnings = Diagnostics::default();
     if !private.drift.is_empty() {
         let list: Vec<&str> = private.drift.iter().map(|d| d.describe()).collect();
@@ -149,7 +160,7 @@ async fn refresh(
             format!("{name}: {}. The next apply repairs this.", list.join("; ")),
         ));
     }
-    Ok(Some(warnings))
+    warnings
 }
 
 /// Fills an imported state (project, location, repository and id only) from
