@@ -12,7 +12,10 @@ VERSION ?= $(CARGO_VERSION)
 # install and release build with this cargo profile (`make install CARGO_PROFILE=dev` is quicker).
 CARGO_PROFILE ?= release
 PROFILE_DIR := $(if $(filter dev test,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
-PROVIDER_BIN := target/$(PROFILE_DIR)/terraform-provider-pypi
+# Cargo's target directory as cargo resolves it (CARGO_TARGET_DIR, a cargo
+# config, or ./target); evaluated only by the targets that need it.
+TARGET_DIR = $(shell CARGO="$(CARGO)" bash tools/target-dir.sh)
+PROVIDER_BIN = $(TARGET_DIR)/$(PROFILE_DIR)/terraform-provider-pypi
 # Where `make install` unpacks the provider (Terraform's implied local mirror directory).
 MIRROR_DIR ?= $(HOME)/.terraform.d/plugins
 PYTHON := .tools/venv/bin/python
@@ -65,14 +68,14 @@ docs: ## Regenerate docs/ from the provider schema and examples/.
 
 install: ## Unpack the provider into the filesystem mirror MIRROR_DIR for pypiauth/pypi.
 	$(CARGO) build --profile $(CARGO_PROFILE) --bin terraform-provider-pypi
-	@bash tools/install.sh --binary $(PROVIDER_BIN) --version $(CARGO_VERSION) --mirror "$(MIRROR_DIR)"
+	@bash tools/install.sh --binary "$(PROVIDER_BIN)" --version $(CARGO_VERSION) --mirror "$(MIRROR_DIR)"
 
 release: ## dist/ zip, manifest and SHA256SUMS for VERSION (must equal Cargo.toml's version).
 	@if [ "$(VERSION)" != "$(CARGO_VERSION)" ]; then \
 		echo "release: VERSION=$(VERSION) but Cargo.toml says $(CARGO_VERSION); bump Cargo.toml first" >&2; exit 1; \
 	fi
 	$(CARGO) build --profile $(CARGO_PROFILE) --bin terraform-provider-pypi
-	@bash tools/release.sh --binary $(PROVIDER_BIN) --version $(VERSION) --out dist
+	@bash tools/release.sh --binary "$(PROVIDER_BIN)" --version $(VERSION) --out dist
 
 clean: ## Remove build outputs, dist/ and the installed tools.
 	$(CARGO) clean
