@@ -19,13 +19,15 @@ PROVIDER_BIN = $(TARGET_DIR)/$(PROFILE_DIR)/terraform-provider-pypi
 # Where `make install` unpacks the provider (Terraform's implied local mirror directory).
 MIRROR_DIR ?= $(HOME)/.terraform.d/plugins
 PYTHON := .tools/venv/bin/python
+# tofusoup's own venv (its dependencies bring pytest plugins the Google-client suite should not load).
+TOFUSOUP_PYTHON := .tools/tofusoup/bin/python
 
 .PHONY: help tools build test test-rust test-conformance test-demo fmt-check clippy demo bench docs install release clean
 
 help: ## List the targets.
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-tools: ## Install Terraform 1.15.5 and the Python test tools into .tools/ (idempotent).
+tools: ## Install Terraform 1.15.5, 1.14.9, 1.13.5, 1.12.2, 1.0.3 and the Python test tools into .tools/ (idempotent).
 	@bash tools/bootstrap.sh
 
 build: ## Build the provider, the emulator and gen-docs (debug).
@@ -37,9 +39,10 @@ test: tools fmt-check build test-rust test-conformance test-demo clippy ## Every
 test-rust: build ## cargo tests: unit, protocol, end-to-end, examples, docs, install.
 	$(CARGO) test --workspace
 
-test-conformance: tools build ## The emulator against Google's own clients (tests/conformance).
+test-conformance: tools build ## The emulator against Google's own clients; the provider against tofusoup's protocol client.
 	@if [ -d tests/conformance ]; then \
-		$(PYTHON) -m pytest -q tests/conformance; \
+		$(PYTHON) -m pytest -q tests/conformance --ignore=tests/conformance/test_tofusoup_protocol.py; \
+		CARGO="$(CARGO)" $(TOFUSOUP_PYTHON) -m pytest -q tests/conformance/test_tofusoup_protocol.py; \
 	else \
 		echo "tests/conformance not present: skipped"; \
 	fi
