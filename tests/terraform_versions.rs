@@ -1,8 +1,10 @@
 //! The whole lifecycle of `pypi_remote_auth` on every Terraform core the
 //! project supports: with `token_wo` on each core from 1.11 (1.11.4 when on
 //! the PATH, 1.12.2, 1.13.5, 1.14.9, 1.15.5), with the sensitive `token` on
-//! 1.0.3, the oldest core of plugin protocol 6. The cores run at once, each
-//! against its own emulator. Results are read through the emulator's API.
+//! 1.0.3, the oldest core of plugin protocol 6; and `terraform init` from the
+//! filesystem mirror `make install` writes, on each of them. The cores run at
+//! once, each against its own emulator. Results are read through the
+//! emulator's API.
 
 mod remote_auth_common;
 mod support;
@@ -151,4 +153,51 @@ fn sensitive_token_lifecycle(tf: &Terraform) {
 fn sensitive_token_lifecycle_on_1_0_3() {
     let tf = support::installed_terraform("1.0.3");
     on_each_core(&[tf], sensitive_token_lifecycle);
+}
+
+/// `terraform init` installs the provider, pinned to this version, from the
+/// filesystem mirror `tools/install.sh` writes (no dev_overrides).
+fn init_from_mirror(tf: &Terraform) {
+    let version = env!("CARGO_PKG_VERSION");
+    let mirror = tempfile::tempdir().expect("mirror dir");
+    let out = std::process::Command::new("bash")
+        .arg(support::repo_root().join("tools/install.sh"))
+        .args(["--binary", &support::provider_binary().to_string_lossy()])
+        .args([
+            "--version",
+            version,
+            "--mirror",
+            &mirror.path().to_string_lossy(),
+        ])
+        .output()
+        .expect("install.sh runs");
+    assert!(
+        out.status.success(),
+        "install.sh: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli_config = format!(
+        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/pypiauth/pypi\"]\n  }}\n}}\n",
+        mirror.path().display()
+    );
+    let wd = Workdir::with_cli_config(tf, &cli_config);
+    wd.write(
+        "main.tf",
+        &format!("terraform {{\n  required_providers {{\n    pypi = {{\n      source  = \"pypiauth/pypi\"\n      version = \"= {version}\"\n    }}\n  }}\n}}\n"),
+    );
+    let out = wd.tf_ok(&["init", "-no-color", "-input=false"]);
+    assert!(
+        out.stdout
+            .contains(&format!("Installed pypiauth/pypi v{version}")),
+        "{}:\n{}",
+        when(tf, "init from the mirror"),
+        out.stdout
+    );
+}
+
+#[test]
+fn init_installs_from_the_mirror_on_every_core() {
+    let mut cores = terraform_matrix::write_only_cores();
+    cores.push(support::installed_terraform("1.0.3"));
+    on_each_core(&cores, init_from_mirror);
 }
