@@ -12,17 +12,22 @@ VERSION ?= $(CARGO_VERSION)
 # install and release build with this cargo profile (`make install CARGO_PROFILE=dev` is quicker).
 CARGO_PROFILE ?= release
 PROFILE_DIR := $(if $(filter dev test,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
-PROVIDER_BIN := target/$(PROFILE_DIR)/terraform-provider-pypi
+# Cargo's target directory as cargo resolves it (CARGO_TARGET_DIR, a cargo
+# config, or ./target); evaluated only by the targets that need it.
+TARGET_DIR = $(shell CARGO="$(CARGO)" bash tools/target-dir.sh)
+PROVIDER_BIN = $(TARGET_DIR)/$(PROFILE_DIR)/terraform-provider-pypi
 # Where `make install` unpacks the provider (Terraform's implied local mirror directory).
 MIRROR_DIR ?= $(HOME)/.terraform.d/plugins
 PYTHON := .tools/venv/bin/python
+# tofusoup's own venv (its dependencies bring pytest plugins the Google-client suite should not load).
+TOFUSOUP_PYTHON := .tools/tofusoup/bin/python
 
 .PHONY: help tools build test test-rust test-conformance test-demo fmt-check clippy demo bench docs install release clean
 
 help: ## List the targets.
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-tools: ## Install Terraform 1.15.5 and the Python test tools into .tools/ (idempotent).
+tools: ## Install Terraform 1.15.5, 1.14.9, 1.13.5, 1.12.2, 1.0.3 and the Python test tools into .tools/ (idempotent).
 	@bash tools/bootstrap.sh
 
 build: ## Build the provider, the emulator and gen-docs (debug).
@@ -34,9 +39,10 @@ test: tools fmt-check build test-rust test-conformance test-demo clippy ## Every
 test-rust: build ## cargo tests: unit, protocol, end-to-end, examples, docs, install.
 	$(CARGO) test --workspace
 
-test-conformance: tools build ## The emulator against Google's own clients (tests/conformance).
+test-conformance: tools build ## The emulator against Google's own clients; the provider against tofusoup's protocol client.
 	@if [ -d tests/conformance ]; then \
-		$(PYTHON) -m pytest -q tests/conformance; \
+		$(PYTHON) -m pytest -q tests/conformance --ignore=tests/conformance/test_tofusoup_protocol.py; \
+		CARGO="$(CARGO)" $(TOFUSOUP_PYTHON) -m pytest -q tests/conformance/test_tofusoup_protocol.py; \
 	else \
 		echo "tests/conformance not present: skipped"; \
 	fi
@@ -65,14 +71,14 @@ docs: ## Regenerate docs/ from the provider schema and examples/.
 
 install: ## Unpack the provider into the filesystem mirror MIRROR_DIR for pypiauth/pypi.
 	$(CARGO) build --profile $(CARGO_PROFILE) --bin terraform-provider-pypi
-	@bash tools/install.sh --binary $(PROVIDER_BIN) --version $(CARGO_VERSION) --mirror "$(MIRROR_DIR)"
+	@bash tools/install.sh --binary "$(PROVIDER_BIN)" --version $(CARGO_VERSION) --mirror "$(MIRROR_DIR)"
 
 release: ## dist/ zip, manifest and SHA256SUMS for VERSION (must equal Cargo.toml's version).
 	@if [ "$(VERSION)" != "$(CARGO_VERSION)" ]; then \
 		echo "release: VERSION=$(VERSION) but Cargo.toml says $(CARGO_VERSION); bump Cargo.toml first" >&2; exit 1; \
 	fi
 	$(CARGO) build --profile $(CARGO_PROFILE) --bin terraform-provider-pypi
-	@bash tools/release.sh --binary $(PROVIDER_BIN) --version $(VERSION) --out dist
+	@bash tools/release.sh --binary "$(PROVIDER_BIN)" --version $(VERSION) --out dist
 
 clean: ## Remove build outputs, dist/ and the installed tools.
 	$(CARGO) clean

@@ -1,7 +1,9 @@
 //! Every configuration in `examples/` passes `terraform validate` against
 //! the provider under test, on every Terraform the harness
 //! finds. Resource examples are validated together with
-//! `examples/provider/provider.tf`, as the Registry docs show them.
+//! `examples/provider/provider.tf`, as the Registry docs show them. Each
+//! example keeps its place under `examples/` in the working directory, next
+//! to `examples/modules/`, so local module sources (`../modules/...`) resolve.
 
 mod support;
 
@@ -38,8 +40,8 @@ fn example_dirs() -> Vec<PathBuf> {
     found
 }
 
-/// Copies the `.tf` files of `from` into the working directory.
-fn copy_tf_files(wd: &Workdir, from: &Path) {
+/// Copies the `.tf` files of `from` into the directory `to` of the working directory.
+fn copy_tf_files(wd: &Workdir, from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).expect("example dir readable") {
         let path = entry.expect("dir entry").path();
         if path.extension().is_some_and(|e| e == "tf") {
@@ -49,11 +51,26 @@ fn copy_tf_files(wd: &Workdir, from: &Path) {
                 .to_string_lossy()
                 .into_owned();
             wd.write(
-                &name,
+                &to.join(&name).to_string_lossy(),
                 &std::fs::read_to_string(&path).expect("example readable"),
             );
         }
     }
+}
+
+/// Whether a `.tf` file of `dir` has a `module` block.
+fn calls_modules(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .expect("example dir readable")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+        .any(|p| {
+            std::fs::read_to_string(&p)
+                .unwrap_or_default()
+                .lines()
+                .any(|l| l.trim_start().starts_with("module \""))
+        })
 }
 
 #[test]
@@ -66,6 +83,8 @@ fn the_expected_examples_exist() {
         "rotation",
         "cross-project",
         "many-repositories",
+        "modules/pypi-upstream",
+        "module-two-projects",
     ] {
         assert!(
             dirs.contains(&PathBuf::from(expected)),
@@ -85,16 +104,37 @@ fn the_expected_examples_exist() {
 #[test]
 fn every_example_validates_on_every_terraform() {
     let examples = repo_root().join("examples");
+    let modules: Vec<PathBuf> = example_dirs()
+        .into_iter()
+        .filter(|dir| dir.starts_with("modules"))
+        .collect();
     for tf in terraforms() {
         for dir in example_dirs() {
             let wd = Workdir::new(&tf);
-            copy_tf_files(&wd, &examples.join(&dir));
+            copy_tf_files(&wd, &examples.join(&dir), &dir);
             if dir.starts_with("resources") || dir.starts_with("data-sources") {
-                copy_tf_files(&wd, &examples.join("provider"));
+                copy_tf_files(&wd, &examples.join("provider"), &dir);
             }
+            for module in &modules {
+                copy_tf_files(&wd, &examples.join(module), module);
+            }
+            let subdir = dir.to_string_lossy().into_owned();
             // No `terraform init`: with dev_overrides Terraform loads the
-            // provider directly (1.11 even fails init looking for releases).
-            let out = wd.tf(&["validate", "-json", "-no-color"]);
+            // provider directly (1.11 even fails init looking for releases);
+            // `terraform get` installs the local modules alone.
+            if calls_modules(&examples.join(&dir)) {
+                let got = wd.tf_in(&subdir, &["get", "-no-color"]);
+                assert_eq!(
+                    got.code,
+                    0,
+                    "examples/{}: terraform get on Terraform {}:\n{}\n{}",
+                    dir.display(),
+                    tf.version,
+                    got.stdout,
+                    got.stderr
+                );
+            }
+            let out = wd.tf_in(&subdir, &["validate", "-json", "-no-color"]);
             let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
                 panic!(
                     "examples/{}: validate -json output is not JSON ({e}): {}",

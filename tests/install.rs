@@ -1,7 +1,11 @@
-//! `make install` and `make release` produce what Terraform installs from:
-//! `terraform init` finds `pypiauth/pypi` offline through a filesystem mirror
-//! (no dev_overrides), both in the unpacked layout `tools/install.sh` writes
-//! and from the zip `tools/release.sh` packs.
+//! `make install` and `make release` produce what Terraform and OpenTofu
+//! install from: `terraform init` finds `pypiauth/pypi` offline through a
+//! filesystem mirror (no dev_overrides), both in the unpacked layout
+//! `tools/install.sh` writes and from the zip `tools/release.sh` packs, under
+//! each registry host: `registry.terraform.io` (what Terraform resolves
+//! `pypiauth/pypi` to) and `registry.opentofu.org` (what OpenTofu resolves it
+//! to; Terraform installs it when the source names that host, reading the
+//! mirror layout both share).
 
 mod support;
 
@@ -13,17 +17,20 @@ use support::{primary_terraform, provider_binary, repo_root, Workdir};
 /// The version Terraform must select: the package version.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// A configuration pinning the provider to exactly this version.
-fn pinned_config() -> String {
+/// The registry hosts a mirror serves the provider under.
+const HOSTS: [&str; 2] = ["registry.terraform.io", "registry.opentofu.org"];
+
+/// A configuration pinning `HOST/pypiauth/pypi` to exactly this version.
+fn pinned_config(host: &str) -> String {
     format!(
-        "terraform {{\n  required_providers {{\n    pypi = {{\n      source  = \"pypiauth/pypi\"\n      version = \"= {VERSION}\"\n    }}\n  }}\n}}\n"
+        "terraform {{\n  required_providers {{\n    pypi = {{\n      source  = \"{host}/pypiauth/pypi\"\n      version = \"= {VERSION}\"\n    }}\n  }}\n}}\n"
     )
 }
 
-/// CLI config installing only from `mirror`: nothing can come from a network.
-fn mirror_cli_config(mirror: &Path) -> String {
+/// CLI config installing only `HOST/pypiauth/pypi` from `mirror`: nothing can come from a network.
+fn mirror_cli_config(mirror: &Path, host: &str) -> String {
     format!(
-        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/pypiauth/pypi\"]\n  }}\n}}\n",
+        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{host}/pypiauth/pypi\"]\n  }}\n}}\n",
         mirror.display()
     )
 }
@@ -43,21 +50,28 @@ fn run_script(script: &str, args: &[&str]) {
     );
 }
 
-/// `terraform init` through the mirror, then checks what it installed.
+/// `terraform init` through the mirror under each registry host, then checks what it installed.
 fn assert_init_installs_from(mirror: &Path) {
+    for host in HOSTS {
+        assert_init_installs_from_host(mirror, host);
+    }
+}
+
+fn assert_init_installs_from_host(mirror: &Path, host: &str) {
     let tf = primary_terraform();
-    let wd = Workdir::with_cli_config(&tf, &mirror_cli_config(mirror));
-    wd.write("main.tf", &pinned_config());
+    let wd = Workdir::with_cli_config(&tf, &mirror_cli_config(mirror, host));
+    wd.write("main.tf", &pinned_config(host));
     let out = wd.tf_ok(&["init", "-no-color"]);
     assert!(
         out.stdout
-            .contains(&format!("Installed pypiauth/pypi v{VERSION}")),
-        "init did not install from the mirror:\n{}",
+            .lines()
+            .any(|l| l.contains("Installed") && l.contains(&format!("pypiauth/pypi v{VERSION}"))),
+        "init did not install {host}/pypiauth/pypi from the mirror:\n{}",
         out.stdout
     );
     let lock = wd.read(".terraform.lock.hcl");
     assert!(
-        lock.contains("provider \"registry.terraform.io/pypiauth/pypi\""),
+        lock.contains(&format!("provider \"{host}/pypiauth/pypi\"")),
         "{lock}"
     );
     assert!(
@@ -66,7 +80,9 @@ fn assert_init_installs_from(mirror: &Path) {
     );
     let installed = wd
         .path()
-        .join(".terraform/providers/registry.terraform.io/pypiauth/pypi")
+        .join(".terraform/providers")
+        .join(host)
+        .join("pypiauth/pypi")
         .join(VERSION);
     assert!(installed.is_dir(), "{} missing", installed.display());
 }
@@ -133,7 +149,7 @@ fn init_installs_from_the_release_zip_and_its_checksums_verify() {
         String::from_utf8_lossy(&check.stdout)
     );
 
-    // The packed mirror layout takes the release zip as it is.
+    // The release's own mirror: the zip as it is, in the packed layout of each host.
     let zip = std::fs::read_dir(dist.path())
         .expect("dist listing")
         .filter_map(Result::ok)
@@ -142,9 +158,15 @@ fn init_installs_from_the_release_zip_and_its_checksums_verify() {
         .expect("a release zip");
     let zip_name = zip.file_name().expect("zip name").to_owned();
     assert!(listed.contains(&*zip_name.to_string_lossy()), "{listed}");
-    let mirror = tempfile::tempdir().expect("mirror dir");
-    let packed = mirror.path().join("registry.terraform.io/pypiauth/pypi");
-    std::fs::create_dir_all(&packed).expect("packed layout dir");
-    std::fs::copy(&zip, packed.join(&zip_name)).expect("zip copied");
-    assert_init_installs_from(mirror.path());
+    let mirror = dist.path().join("mirror");
+    let bytes = std::fs::read(&zip).expect("zip readable");
+    for host in HOSTS {
+        let packed = mirror.join(host).join("pypiauth/pypi").join(&zip_name);
+        assert!(
+            std::fs::read(&packed).is_ok_and(|b| b == bytes),
+            "{} is not the release zip",
+            packed.display()
+        );
+    }
+    assert_init_installs_from(&mirror);
 }

@@ -42,11 +42,13 @@ printf '' >"$work/terraformrc"
 export TF_CLI_CONFIG_FILE="$work/terraformrc" CHECKPOINT_DISABLE=1 TF_INPUT=0
 
 log "building the provider and the emulator (cargo, dev profile)"
-cargo build --quiet --workspace --bins
-bash tools/bootstrap.sh
+"${CARGO:-cargo}" build --quiet --workspace --bins
+bash tools/bootstrap.sh --primary
 terraform="$root/.tools/bin/terraform"
-provider_bin="$root/target/debug/terraform-provider-pypi"
-emulator_bin="$root/target/debug/gcp-emulator"
+# Wherever cargo put them: CARGO_TARGET_DIR (a shared target directory) or ./target.
+bin_dir="$(bash tools/target-dir.sh)/debug"
+provider_bin="$bin_dir/terraform-provider-pypi"
+emulator_bin="$bin_dir/gcp-emulator"
 
 # start_emulator NAME LATENCY_MS SEED: starts gcp-emulator; sets emulator_url.
 start_emulator() {
@@ -207,7 +209,7 @@ scenario one 20 1
 scenario many 20 "$many"
 
 log "codec: cargo bench --profile $profile --bench codec"
-cargo bench --quiet --profile "$profile" --bench codec >"$work/codec.out"
+"${CARGO:-cargo}" bench --quiet --profile "$profile" --bench codec >"$work/codec.out"
 
 mkdir -p "$(dirname "$out")"
 python3 - "$work" "$many" "$profile" "$(nproc)" >"$out" <<'EOF'

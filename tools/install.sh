@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Unpacks a provider binary into a Terraform filesystem mirror, in the
-# "unpacked" layout Terraform looks for:
-#   MIRROR/registry.terraform.io/pypiauth/pypi/VERSION/OS_ARCH/terraform-provider-pypi_vVERSION
+# Unpacks a provider binary into a filesystem mirror, in the "unpacked"
+# layout Terraform and OpenTofu look for, once for each registry host the
+# source address `pypiauth/pypi` resolves to (Terraform: registry.terraform.io,
+# OpenTofu: registry.opentofu.org):
+#   MIRROR/HOST/pypiauth/pypi/VERSION/OS_ARCH/terraform-provider-pypi_vVERSION
 # Then a CLI config `provider_installation { filesystem_mirror { path = "MIRROR" } }`
 # (or MIRROR = ~/.terraform.d/plugins, which Terraform searches by default)
-# lets `terraform init` install pypiauth/pypi offline.
+# lets `terraform init` and `tofu init` install pypiauth/pypi offline.
 #
 # usage: tools/install.sh --binary PATH --version X.Y.Z --mirror DIR
 set -euo pipefail
@@ -28,10 +30,12 @@ if [[ ! -x "$binary" ]]; then
     exit 1
 fi
 
-dir="$mirror/registry.terraform.io/pypiauth/pypi/$version/$(tf_platform)"
-mkdir -p "$dir"
-# Copy then rename: a Terraform running meanwhile never sees half a binary.
-cp "$binary" "$dir/.terraform-provider-pypi_v$version.tmp"
-chmod 0755 "$dir/.terraform-provider-pypi_v$version.tmp"
-mv -f "$dir/.terraform-provider-pypi_v$version.tmp" "$dir/terraform-provider-pypi_v$version"
-echo "installed pypiauth/pypi $version into $dir"
+for host in "${registry_hosts[@]}"; do
+    dir="$mirror/$host/pypiauth/pypi/$version/$(tf_platform)"
+    mkdir -p "$dir"
+    # Copy then rename: a Terraform running meanwhile never sees half a binary.
+    cp "$binary" "$dir/.terraform-provider-pypi_v$version.tmp"
+    chmod 0755 "$dir/.terraform-provider-pypi_v$version.tmp"
+    mv -f "$dir/.terraform-provider-pypi_v$version.tmp" "$dir/terraform-provider-pypi_v$version"
+    echo "installed pypiauth/pypi $version into $dir"
+done

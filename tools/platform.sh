@@ -1,5 +1,12 @@
-# Terraform's name for this machine's platform, e.g. linux_amd64 (sourced by
-# install.sh and release.sh).
+# Sourced by install.sh and release.sh.
+
+# The registry hosts a bare source address `pypiauth/pypi` means: Terraform
+# resolves it to registry.terraform.io, OpenTofu to registry.opentofu.org, and
+# each looks for that host's directory in a filesystem mirror.
+# shellcheck disable=SC2034 # used by the scripts sourcing this file
+registry_hosts=(registry.terraform.io registry.opentofu.org)
+
+# Terraform's name for this machine's platform, e.g. linux_amd64.
 tf_platform() {
     local os arch
     os="$(uname -s | tr '[:upper:]' '[:lower:]')"

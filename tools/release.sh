@@ -3,6 +3,9 @@
 #   OUT/terraform-provider-pypi_VERSION_OS_ARCH.zip   (holds terraform-provider-pypi_vVERSION)
 #   OUT/terraform-provider-pypi_VERSION_manifest.json (copy of terraform-registry-manifest.json)
 #   OUT/terraform-provider-pypi_VERSION_SHA256SUMS    (covers the zips and the manifest)
+#   OUT/mirror/HOST/pypiauth/pypi/terraform-provider-pypi_VERSION_OS_ARCH.zip
+#       the same zip in a filesystem mirror's packed layout, for each registry
+#       host (registry.terraform.io for Terraform, registry.opentofu.org for OpenTofu)
 #
 # usage: tools/release.sh --binary PATH --version X.Y.Z --out DIR
 set -euo pipefail
@@ -47,5 +50,11 @@ cp "$root/terraform-registry-manifest.json" "$out/${name}_manifest.json"
 
 # Every zip of this version (other platforms may have been added to OUT) plus the manifest.
 (cd "$out" && sha256sum "${name}"_*.zip "${name}_manifest.json" >"${name}_SHA256SUMS")
+for host in "${registry_hosts[@]}"; do
+    mkdir -p "$out/mirror/$host/pypiauth/pypi"
+    cp "$zip_path" "$out/mirror/$host/pypiauth/pypi/"
+done
+
 echo "release $version:"
 sed 's/^/  /' "$out/${name}_SHA256SUMS"
+echo "filesystem mirror (packed layout) for Terraform and OpenTofu: $out/mirror"

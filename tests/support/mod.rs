@@ -16,7 +16,10 @@ mod http;
 pub mod kill;
 mod terraform;
 
-pub use terraform::{primary_terraform, terraforms, Terraform};
+pub use terraform::{
+    installed_terraform, path_terraform, primary_terraform, terraforms, Terraform,
+    INSTALLED_VERSIONS,
+};
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};

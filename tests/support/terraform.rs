@@ -1,11 +1,13 @@
 //! Which Terraform binaries the end-to-end tests run: 1.15.5 from `.tools/`
 //! (bootstrapped on first use) and, in addition, a `terraform` of another
 //! version found on the PATH (e.g. 1.11.4, the oldest core with write-only
-//! attributes).
+//! attributes). The version matrix (`tests/terraform_versions.rs`) also asks
+//! for each core of [`INSTALLED_VERSIONS`] by version.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use super::{clean_env, repo_root};
 
@@ -77,8 +79,41 @@ pub fn primary_terraform() -> Terraform {
         .clone()
 }
 
+/// Every core `tools/bootstrap.sh` installs as `.tools/bin/terraform-VERSION`
+/// (`tools/terraform-cores.txt` plus [`PRIMARY_VERSION`]), newest first.
+pub const INSTALLED_VERSIONS: [&str; 5] = ["1.15.5", "1.14.9", "1.13.5", "1.12.2", "1.0.3"];
+
+/// Terraform `version` from `.tools/bin/terraform-VERSION`, bootstrapping the
+/// tools first. Panics when it is missing or reports another version: every
+/// core of [`INSTALLED_VERSIONS`] is installed by `tools/bootstrap.sh`.
+pub fn installed_terraform(version: &str) -> Terraform {
+    static FOUND: Mutex<BTreeMap<String, Terraform>> = Mutex::new(BTreeMap::new());
+    // Bootstraps every core (a no-op once installed) before the first look.
+    primary_terraform();
+    let mut found = FOUND
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    found
+        .entry(version.to_string())
+        .or_insert_with(|| {
+            let bin = repo_root().join(format!(".tools/bin/terraform-{version}"));
+            let reported = version_of(&bin);
+            assert_eq!(
+                reported.as_deref(),
+                Some(version),
+                "{} (run tools/bootstrap.sh)",
+                bin.display()
+            );
+            Terraform {
+                version: version.to_string(),
+                bin,
+            }
+        })
+        .clone()
+}
+
 /// A `terraform` executable on the PATH other than our own shim.
-fn path_terraform() -> Option<Terraform> {
+pub fn path_terraform() -> Option<Terraform> {
     let ours = repo_root().join(".tools/bin");
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
