@@ -22,7 +22,9 @@ PYTHON := .tools/venv/bin/python
 # tofusoup's own venv (its dependencies bring pytest plugins the Google-client suite should not load).
 TOFUSOUP_PYTHON := .tools/tofusoup/bin/python
 
-.PHONY: help tools build test test-rust test-conformance test-demo fmt-check clippy demo bench docs install release clean
+SOAK_SEEDS ?= 10
+
+.PHONY: soak help tools build test test-rust test-conformance test-demo fmt-check clippy demo bench docs install release clean
 
 help: ## List the targets.
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,6 +61,10 @@ fmt-check: ## rustfmt, check only.
 
 clippy: ## Lints, warnings are errors.
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+soak: build ## Longer fault soaks (not in `make test`): SOAK_SEEDS fault seeds of the 20-resource run, and the reliability suite.
+	SOAK_SEEDS=$(SOAK_SEEDS) $(CARGO) test --test remote_auth_soak -- --nocapture
+	$(CARGO) test --test remote_auth_reliability
 
 demo: ## The quickstart against the local emulator, step by step.
 	@bash tools/demo.sh
