@@ -12,6 +12,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod http;
+pub mod macaroon;
 mod terraform;
 
 pub use terraform::{primary_terraform, terraforms, Terraform};
