@@ -26,6 +26,19 @@ const SIGNATURE: u64 = 6;
 /// HMAC-SHA256, the only signature pymacaroons makes.
 const SIGNATURE_LEN: usize = 32;
 
+/// The name of a field type, for errors; any number the format lacks is
+/// `unknown`, so a misaligned read never prints token bytes as a number.
+fn field_name(field_type: u64) -> &'static str {
+    match field_type {
+        EOS => "end-of-section",
+        LOCATION => "location",
+        IDENTIFIER => "identifier",
+        VERIFICATION_ID => "verification-key id",
+        SIGNATURE => "signature",
+        _ => "unknown",
+    }
+}
+
 /// What the parser keeps of a macaroon: the predicates of its first-party
 /// caveats and how many third-party caveats it has.
 pub struct Macaroon<'a> {
@@ -60,7 +73,7 @@ pub fn parse_v2(bytes: &[u8]) -> Result<Macaroon<'_>, ParseError> {
     }
     if let Some(offset) = header.verification_id {
         return Err(ParseError::UnexpectedField {
-            field_type: VERIFICATION_ID,
+            field: field_name(VERIFICATION_ID),
             offset,
         });
     }
@@ -84,7 +97,7 @@ pub fn parse_v2(bytes: &[u8]) -> Result<Macaroon<'_>, ParseError> {
             // A location without a verification-key id belongs to no kind of caveat.
             (Some(offset), None) => {
                 return Err(ParseError::UnexpectedField {
-                    field_type: LOCATION,
+                    field: field_name(LOCATION),
                     offset,
                 })
             }
@@ -93,7 +106,7 @@ pub fn parse_v2(bytes: &[u8]) -> Result<Macaroon<'_>, ParseError> {
     let field = reader.field()?;
     if field.field_type != SIGNATURE {
         return Err(ParseError::UnexpectedField {
-            field_type: field.field_type,
+            field: field_name(field.field_type),
             offset: field.offset,
         });
     }
@@ -214,7 +227,7 @@ impl<'a> Reader<'a> {
                 return Ok(section);
             }
             let unexpected = ParseError::UnexpectedField {
-                field_type: field.field_type,
+                field: field_name(field.field_type),
                 offset: field.offset,
             };
             if field.field_type <= previous_type {

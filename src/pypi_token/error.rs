@@ -28,10 +28,12 @@ pub enum ParseError {
     },
     /// A field the V2 format does not allow where it appears (out of order,
     /// repeated, or of an unknown type).
-    #[error("unexpected field of type {field_type} at byte {offset}")]
+    #[error("unexpected {field} field at byte {offset}")]
     UnexpectedField {
-        /// The field's type number.
-        field_type: u64,
+        /// The field's kind by name (`location`, `identifier`,
+        /// `verification-key id`, `signature`, `end-of-section` or
+        /// `unknown`): a misread type number would be token bytes.
+        field: &'static str,
         /// Offset of the field in the decoded bytes.
         offset: usize,
     },

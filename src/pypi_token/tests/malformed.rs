@@ -147,7 +147,7 @@ fn structural_errors() {
         (
             vec![2, 2, 1, b'i', 1, 1, b'l', 0],
             ParseError::UnexpectedField {
-                field_type: 1,
+                field: "location",
                 offset: 4,
             },
         ),
@@ -155,7 +155,7 @@ fn structural_errors() {
         (
             vec![2, 2, 1, b'i', 2, 1, b'j', 0],
             ParseError::UnexpectedField {
-                field_type: 2,
+                field: "identifier",
                 offset: 4,
             },
         ),
@@ -163,7 +163,7 @@ fn structural_errors() {
         (
             vec![2, 3, 1, b'x', 0],
             ParseError::UnexpectedField {
-                field_type: 3,
+                field: "unknown",
                 offset: 1,
             },
         ),
@@ -171,7 +171,7 @@ fn structural_errors() {
         (
             vec![2, 2, 1, b'i', 4, 1, b'v', 0, 0, 6, 0],
             ParseError::UnexpectedField {
-                field_type: 4,
+                field: "verification-key id",
                 offset: 4,
             },
         ),
@@ -179,7 +179,7 @@ fn structural_errors() {
         (
             vec![2, 2, 1, b'i', 0, 1, 1, b'l', 2, 1, b'c', 0, 0],
             ParseError::UnexpectedField {
-                field_type: 1,
+                field: "location",
                 offset: 5,
             },
         ),
@@ -192,7 +192,7 @@ fn structural_errors() {
         (
             vec![2, 2, 1, b'i', 0, 0, 2, 1, b'x'],
             ParseError::UnexpectedField {
-                field_type: 2,
+                field: "identifier",
                 offset: 6,
             },
         ),
