@@ -89,3 +89,25 @@ release: ## dist/ zip, manifest and SHA256SUMS for VERSION (must equal Cargo.tom
 clean: ## Remove build outputs, dist/ and the installed tools.
 	$(CARGO) clean
 	rm -rf dist .tools
+
+# Fuzzing (fuzz/README.md). Needs the nightly toolchain; cargo-fuzz is
+# installed pinned into .tools/cargo on first use.
+.PHONY: fuzz test-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := decode_msgpack decode_json_state pypi_token parse_import_id
+CARGO_FUZZ_VERSION := 0.13.2
+CARGO_FUZZ := .tools/cargo/bin/cargo-fuzz
+
+$(CARGO_FUZZ):
+	$(CARGO) install cargo-fuzz --version $(CARGO_FUZZ_VERSION) --locked --root .tools/cargo
+
+fuzz: $(CARGO_FUZZ) ## Run each fuzz target for FUZZ_SECONDS (default 60) on nightly; crashes land in fuzz/artifacts/.
+	@for target in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/corpus/$$target; \
+		echo "== fuzz $$target for $(FUZZ_SECONDS)s"; \
+		(cd fuzz && PATH="$(CURDIR)/.tools/cargo/bin:$$PATH" $(CARGO) +nightly fuzz run $$target \
+			corpus/$$target seeds/$$target -- -max_total_time=$(FUZZ_SECONDS) -timeout=10) || exit 1; \
+	done
+
+test-fuzz: ## Replay fuzz/seeds and fuzz/regressions through the targets' checks (stable, fast).
+	$(CARGO) test --test fuzz_replay

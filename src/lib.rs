@@ -29,6 +29,7 @@
 pub mod docgen;
 pub mod google;
 pub mod provider;
+pub mod pypi_token;
 pub mod registry;
 pub mod remote_auth;
 pub mod tfplugin;

@@ -14,6 +14,7 @@
 pub mod faults;
 mod http;
 pub mod kill;
+pub mod macaroon;
 mod terraform;
 
 pub use terraform::{
