@@ -50,7 +50,8 @@ fn changed_attributes(change: &Value) -> Vec<String> {
 }
 
 /// The saved plan's change for [`ADDRESS`] must touch no remote object:
-/// no replacement, no create/delete; an update may only change `token`.
+/// no replacement, no create/delete; an update may only change `token`
+/// and what is read from it.
 /// Returns what is wrong with it, so the caller can still check the apply.
 fn plan_problem(wd: &Workdir, when: &str) -> Option<String> {
     let (out, shown) = save_plan(wd, when);
@@ -71,7 +72,10 @@ fn plan_problem(wd: &Workdir, when: &str) -> Option<String> {
         ));
     }
     let changed = changed_attributes(&change["change"]);
-    if changed.iter().any(|k| k != "token") {
+    // The configured token is new to the state; so are the facts read from
+    // it (`token_expires_at`, `token_scope`), which need no new version.
+    let learned = ["token", "token_expires_at", "token_scope"];
+    if changed.iter().any(|k| !learned.contains(&k.as_str())) {
         return Some(format!(
             "{when}: only `token` may change after import, but {changed:?} do:\n{}",
             out.stdout

@@ -29,6 +29,7 @@ pub mod schema;
 pub mod sharing;
 pub mod steps;
 pub mod timeouts;
+pub mod token_facts;
 pub mod validate;
 
 #[cfg(test)]

@@ -172,6 +172,10 @@ pub struct Model {
     pub service_agent: Attr<String>,
     /// Computed project number.
     pub project_number: Attr<String>,
+    /// Computed expiry of the stored token (RFC 3339).
+    pub token_expires_at: Attr<String>,
+    /// Computed scope of the stored token.
+    pub token_scope: Attr<String>,
 }
 
 /// A value of the wrong type for the schema: a framework bug, reported as such.

@@ -25,6 +25,8 @@ pub struct PlanEnv<'a> {
     pub provider_project: Option<&'a str>,
     /// False when the provider configuration held unknowns (the project may be unknown).
     pub complete: bool,
+    /// The time token expiries are judged at (Unix seconds; injected so tests fix it).
+    pub now_unix: i64,
 }
 
 /// Plans a create or update (destroy is handled by the caller).
@@ -83,6 +85,15 @@ pub async fn plan(env: &PlanEnv<'_>, req: &PlanRequest) -> PlanResponse {
             keep_version_holding_token(env, &prior, &config, &mut planned).await;
         }
     }
+    let new_token = creating || token_changed(&prior, &planned_m);
+    super::token_facts::plan_token_facts(
+        &config,
+        &prior,
+        new_token,
+        env.now_unix,
+        &mut planned,
+        &mut resp.diagnostics,
+    );
     resp.planned_identity = Some(repo.as_ref().map_or(Value::Unknown, model::identity));
     let changes = creating || planned != req.prior_state;
     if changes && !resp.diagnostics.has_errors() && req.config.is_wholly_known() {
@@ -320,6 +331,7 @@ mod tests {
             remote: None,
             provider_project: Some("demo-project"),
             complete: true,
+            now_unix: 1_800_000_000,
         }
     }
 
@@ -488,6 +500,7 @@ mod tests {
             remote: None,
             provider_project: None,
             complete: true,
+            now_unix: 1_800_000_000,
         };
         let resp = plan(&none, &req(Value::Null, config(), Vec::new())).await;
         assert!(resp.diagnostics.has_errors());
@@ -495,6 +508,7 @@ mod tests {
             remote: None,
             provider_project: None,
             complete: false,
+            now_unix: 1_800_000_000,
         };
         let resp = plan(&unknown, &req(Value::Null, config(), Vec::new())).await;
         assert!(!resp.diagnostics.has_errors() && resp.planned_state.attr("project").is_unknown());

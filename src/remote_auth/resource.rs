@@ -114,6 +114,7 @@ impl Resource for RemoteAuth {
             }),
             provider_project: configured.project.as_deref(),
             complete: configured.complete,
+            now_unix: super::private::unix_now(),
         };
         plan::plan(&env, &req).await
     }

@@ -91,6 +91,8 @@ pub fn schema() -> Schema {
                 attr("secret_version", Type::String, Presence::Computed, "Full name of the secret version the repository uses, `projects/PROJECT/secrets/SECRET/versions/N`."),
                 attr("service_agent", Type::String, Presence::Computed, "Email of the Artifact Registry service agent granted access to the secret."),
                 attr("project_number", Type::String, Presence::Computed, "Number of the repository's project."),
+                attr("token_expires_at", Type::String, Presence::Computed, "When the stored PyPI token expires (RFC 3339, UTC), read offline from the token itself; null when it carries no expiry or is not a PyPI API token. Changes only when a new token is stored. Use it in a `check` block to be warned before the token expires."),
+                attr("token_scope", Type::String, Presence::Computed, "What the stored PyPI token may do, read offline from the token: `user` (all projects of its user), `projects:NAME,...`, `trusted-publisher`, or `unknown` (not a PyPI API token, e.g. a private index's, or a scope this provider cannot name). Changes only when a new token is stored."),
             ],
             blocks: vec![NestedBlock {
                 name: "timeouts".into(),

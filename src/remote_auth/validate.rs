@@ -12,9 +12,6 @@ use super::timeouts;
 pub const PREVIOUS_VERSION_POLICIES: [&str; 3] = super::model::PreviousVersionPolicy::NAMES;
 /// Accepted `deletion_policy` values.
 pub const DELETION_POLICIES: [&str; 2] = super::model::DeletionPolicy::NAMES;
-/// Prefix of PyPI API tokens.
-const TOKEN_PREFIX: &str = "pypi-";
-
 /// Validates a configuration. `write_only_allowed` is the client capability.
 pub fn validate(m: &Model, write_only_allowed: Option<bool>) -> Diagnostics {
     let mut d = Diagnostics::default();
@@ -116,7 +113,8 @@ fn check_ids(m: &Model, d: &mut Diagnostics) {
     }
 }
 
-/// Exactly one token argument, write-only support, emptiness, the `pypi-` prefix.
+/// Exactly one token argument, write-only support, emptiness, size (what the
+/// token itself says is read at plan: [`super::token_facts`]).
 fn check_token(m: &Model, write_only_allowed: Option<bool>, d: &mut Diagnostics) {
     let has_token = !m.token.is_null();
     let has_wo = !m.token_wo.is_null();
@@ -171,11 +169,6 @@ fn check_token(m: &Model, write_only_allowed: Option<bool>, d: &mut Diagnostics)
                 format!("`{name}` is {} bytes; Secret Manager stores at most {MAX_PAYLOAD_BYTES} bytes (64 KiB) in a secret version. A PyPI API token is a few hundred bytes: check that `{name}` holds only the token.", t.len()),
             ),
             Some("") => d.attr_error(name, "Empty token", format!("`{name}` must be a PyPI API token, not an empty string.")),
-            Some(t) if !t.starts_with(TOKEN_PREFIX) => d.attr_warning(
-                name,
-                "Token does not look like a PyPI API token",
-                format!("PyPI API tokens start with `{TOKEN_PREFIX}`. With username `__token__`, PyPI only accepts API tokens; check that `{name}` holds one."),
-            ),
             _ => {}
         }
     }
@@ -420,9 +413,8 @@ mod tests {
             token: Attr::Known("ghp_secretvalue".into()),
             ..base()
         };
-        let d = validate(&odd, Some(true));
-        assert_eq!(findings(&d), vec![(Severity::Warning, "token".to_string())]);
-        assert!(!format!("{d:?}").contains("ghp_secretvalue"));
+        // What the value itself says is judged at plan (token_facts.rs).
+        assert!(findings(&validate(&odd, Some(true))).is_empty());
     }
 
     #[test]
