@@ -11,12 +11,13 @@
 //! random numbers), and RustCrypto's `p521` to verify the client's P-521
 //! signature, which *ring* cannot do. aws-lc (rustls' default, and what the
 //! Google API clients use) seeds its random generator from CPU-jitter entropy
-//! the first time a process needs randomness: under callgrind that was about
-//! 90% of the ~420 M instructions before the handshake line, ~30 ms of every
-//! start. *ring* reads `getrandom` instead. The alternative, building aws-lc
-//! with `AWS_LC_SYS_NO_JITTER_ENTROPY=1`, only holds for builds that set the
-//! variable (a `cargo install` elsewhere would silently be slow again);
-//! BENCHMARKS.md has the measurements of both.
+//! the first time a process needs randomness (here: making the server key):
+//! under callgrind that was nearly all of the 420.6 M instructions before the
+//! handshake line, about 30 ms of every start. *ring* reads `getrandom`
+//! instead: 1.6 M instructions. The alternative, building aws-lc with
+//! `AWS_LC_SYS_NO_JITTER_ENTROPY=1`, was as fast but only holds for builds
+//! that set the variable (a `cargo install` elsewhere would silently be slow
+//! again). BENCHMARKS.md, "Start-up", has the measurements of both.
 
 use std::pin::Pin;
 use std::sync::Arc;
