@@ -312,3 +312,6 @@ print("\n".join(rows))
 EOF
 cat "$out"
 log "results in ${out#"$root"/}"
+
+# Start-up beside Go's null provider, release build (BENCHMARKS.md, "Start-up").
+bash tools/bench_startup.sh

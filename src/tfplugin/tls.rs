@@ -3,8 +3,21 @@
 //! certificate Terraform put in `PLUGIN_CLIENT_CERT`.
 //!
 //! Terraform's certificate is ECDSA P-521 with `IsCA=true`: webpki refuses
-//! such a leaf and rustls' ring provider cannot verify P-521, hence a pinned
-//! verifier that checks handshake signatures with aws-lc-rs.
+//! such a leaf, hence a pinned verifier that only checks the handshake
+//! signature made with its key.
+//!
+//! Which crypto, and why (issue 9): the server side uses *ring* for its key,
+//! its certificate signature and the TLS session (key exchange, ciphers,
+//! random numbers), and RustCrypto's `p521` to verify the client's P-521
+//! signature, which *ring* cannot do. aws-lc (rustls' default, and what the
+//! Google API clients use) seeds its random generator from CPU-jitter entropy
+//! the first time a process needs randomness (here: making the server key):
+//! under callgrind that was nearly all of the 420.6 M instructions before the
+//! handshake line, about 30 ms of every start. *ring* reads `getrandom`
+//! instead: 1.6 M instructions. The alternative, building aws-lc with
+//! `AWS_LC_SYS_NO_JITTER_ENTROPY=1`, was as fast but only holds for builds
+//! that set the variable (a `cargo install` elsewhere would silently be slow
+//! again). BENCHMARKS.md, "Start-up", has the measurements of both.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -18,6 +31,8 @@ use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, SignatureScheme};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+
+mod p521_verifier;
 
 /// Why AutoMTLS could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -42,10 +57,49 @@ pub struct ServerTls {
     pub config: Arc<rustls::ServerConfig>,
 }
 
-/// The aws-lc-rs provider: it verifies ECDSA P-521, which Terraform uses.
+/// The rustls provider of the plugin's TLS server: *ring* for everything but
+/// the client's signature, which may be ECDSA P-256, P-384 or P-521 (what
+/// Terraform uses) or Ed25519.
 pub fn crypto_provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+    Arc::new(CryptoProvider {
+        signature_verification_algorithms: CLIENT_SIGNATURE_ALGORITHMS,
+        ..rustls::crypto::ring::default_provider()
+    })
 }
+
+/// How a client may prove it holds its certificate's key. P-521 comes first:
+/// rustls offers the schemes in this order and Terraform's key is P-521.
+static CLIENT_SIGNATURE_ALGORITHMS: WebPkiSupportedAlgorithms = WebPkiSupportedAlgorithms {
+    all: &[
+        p521_verifier::ECDSA_P521_SHA512,
+        webpki::ring::ECDSA_P384_SHA384,
+        webpki::ring::ECDSA_P256_SHA384,
+        webpki::ring::ECDSA_P256_SHA256,
+        webpki::ring::ECDSA_P384_SHA256,
+        webpki::ring::ED25519,
+    ],
+    mapping: &[
+        (
+            SignatureScheme::ECDSA_NISTP521_SHA512,
+            &[p521_verifier::ECDSA_P521_SHA512],
+        ),
+        (
+            SignatureScheme::ECDSA_NISTP384_SHA384,
+            &[
+                webpki::ring::ECDSA_P384_SHA384,
+                webpki::ring::ECDSA_P256_SHA384,
+            ],
+        ),
+        (
+            SignatureScheme::ECDSA_NISTP256_SHA256,
+            &[
+                webpki::ring::ECDSA_P256_SHA256,
+                webpki::ring::ECDSA_P384_SHA256,
+            ],
+        ),
+        (SignatureScheme::ED25519, &[webpki::ring::ED25519]),
+    ],
+};
 
 impl ServerTls {
     /// A fresh server certificate that accepts only the client certificate in `client_cert_pem`.
@@ -74,10 +128,59 @@ impl ServerTls {
     }
 }
 
+/// The server's ECDSA P-256 key, made and used with *ring*. Terraform accepts
+/// whatever key the handshake certificate carries, and P-256 is the curve
+/// *ring* signs fastest.
+struct ServerKey {
+    /// The key pair, for signing the certificate.
+    pair: ring::signature::EcdsaKeyPair,
+    /// The same key as PKCS#8 DER, for rustls.
+    pkcs8: Vec<u8>,
+    /// The operating system's random numbers (`getrandom`).
+    rng: ring::rand::SystemRandom,
+}
+
+impl ServerKey {
+    /// A new random key.
+    fn generate() -> Result<ServerKey, rcgen::Error> {
+        let alg = &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING;
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(alg, &rng)
+            .map_err(|_| rcgen::Error::RingUnspecified)?;
+        let pair = ring::signature::EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng)
+            .map_err(|e| rcgen::Error::RingKeyRejected(e.to_string()))?;
+        Ok(ServerKey {
+            pair,
+            pkcs8: pkcs8.as_ref().to_vec(),
+            rng,
+        })
+    }
+}
+
+impl rcgen::PublicKeyData for ServerKey {
+    fn der_bytes(&self) -> &[u8] {
+        // The uncompressed point, which rcgen wraps in a SubjectPublicKeyInfo.
+        ring::signature::KeyPair::public_key(&self.pair).as_ref()
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl rcgen::SigningKey for ServerKey {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.pair
+            .sign(&self.rng, msg)
+            .map(|signature| signature.as_ref().to_vec())
+            .map_err(|_| rcgen::Error::RingUnspecified)
+    }
+}
+
 /// A certificate shaped like go-plugin's: CN and DNS SAN `localhost`, server
 /// and client auth, `IsCA`, valid for 30 years. Returns (cert DER, PKCS#8 key DER).
 fn generate_server_cert() -> Result<(Vec<u8>, Vec<u8>), rcgen::Error> {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+    let key = ServerKey::generate()?;
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()])?;
     params.distinguished_name = rcgen::DistinguishedName::new();
     params
@@ -103,7 +206,7 @@ fn generate_server_cert() -> Result<(Vec<u8>, Vec<u8>), rcgen::Error> {
     params.not_after = now + time::Duration::hours(262_980);
     params.serial_number = Some(rcgen::SerialNumber::from_slice(&rand::random::<[u8; 16]>()));
     let cert = params.self_signed(&key)?;
-    Ok((cert.der().as_ref().to_vec(), key.serialize_der()))
+    Ok((cert.der().as_ref().to_vec(), key.pkcs8))
 }
 
 /// Accepts exactly one client certificate (byte for byte) and verifies the
@@ -209,22 +312,4 @@ impl AsyncWrite for TlsConn {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn server_cert_is_shaped_like_go_plugins() {
-        let (der, key) = generate_server_cert().unwrap_or_default();
-        assert!(!der.is_empty() && !key.is_empty());
-        // The SAN and CN "localhost" appear in the encoded certificate.
-        assert!(der.windows(9).any(|w| w == b"localhost"));
-    }
-
-    #[test]
-    fn a_non_pem_client_cert_is_refused() {
-        assert!(matches!(
-            ServerTls::auto_mtls("not a certificate"),
-            Err(TlsError::ClientCert(_))
-        ));
-    }
-}
+mod tests;
