@@ -281,13 +281,7 @@ mod tests {
     use crate::tfplugin::IdentityAttribute;
 
     fn attr(name: &str, ty: Type, presence: Presence, description: &str) -> Attribute {
-        Attribute {
-            name: name.into(),
-            ty: Some(ty),
-            presence,
-            description: description.into(),
-            ..Default::default()
-        }
+        Attribute::new(name, ty, presence, description)
     }
 
     #[test]

@@ -65,13 +65,7 @@ impl RemoteAuthData {
 
 /// Builds one attribute.
 fn attr(name: &str, ty: Type, presence: Presence, description: &str) -> Attribute {
-    Attribute {
-        name: name.into(),
-        ty: Some(ty),
-        presence,
-        description: description.into(),
-        ..Attribute::default()
-    }
+    Attribute::new(name, ty, presence, description)
 }
 
 /// The data source schema.

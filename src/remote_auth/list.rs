@@ -73,13 +73,7 @@ impl RemoteAuthList {
 
 /// Builds one attribute.
 fn attr(name: &str, ty: Type, presence: Presence, description: &str) -> Attribute {
-    Attribute {
-        name: name.into(),
-        ty: Some(ty),
-        presence,
-        description: description.into(),
-        ..Attribute::default()
-    }
+    Attribute::new(name, ty, presence, description)
 }
 
 /// The schema of the list block's `config`.

@@ -8,13 +8,7 @@ use crate::tfplugin::{
 
 /// Builds one attribute.
 fn attr(name: &str, ty: Type, presence: Presence, description: &str) -> Attribute {
-    Attribute {
-        name: name.into(),
-        ty: Some(ty),
-        presence,
-        description: description.into(),
-        ..Attribute::default()
-    }
+    Attribute::new(name, ty, presence, description)
 }
 
 /// The resource schema, version 0.

@@ -78,6 +78,19 @@ pub struct Attribute {
     pub requires_replace: bool,
 }
 
+impl Attribute {
+    /// An attribute of type `ty` with everything else at its default.
+    pub fn new(name: &str, ty: Type, presence: Presence, description: &str) -> Attribute {
+        Attribute {
+            name: name.into(),
+            ty: Some(ty),
+            presence,
+            description: description.into(),
+            ..Attribute::default()
+        }
+    }
+}
+
 /// Nesting mode of nested attributes and blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nesting {
