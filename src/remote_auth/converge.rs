@@ -135,6 +135,10 @@ pub async fn converge(
     if secret.annotations.get(sharing::CREATED_BY_KEY) == Some(&me) {
         private.created_secret = true;
     }
+    // Before any change: this repository's record must fit on the secret.
+    if !sharing::fits_annotation_budget(&secret.annotations, &me) {
+        return Err(annotation_budget(want.secret));
+    }
 
     if !fresh && !sharing::is_user(&secret.annotations, &me) {
         // Recorded before a version is added, so that a sole user sweeping
@@ -170,11 +174,6 @@ pub async fn converge(
         claims.push(u.clone());
     }
     if sharing::my_claims(&secret.annotations, &me) != claims {
-        let budget = sharing::annotation_bytes(&secret.annotations)
-            + sharing::entry_bytes(&me, claims.len());
-        if budget > sharing::ANNOTATION_BUDGET {
-            return Err(annotation_budget(want.secret));
-        }
         env.update_annotations(want.secret, |a| sharing::claim(a, &me, &claims))
             .await?;
     }

@@ -12,7 +12,7 @@ use crate::tfplugin::{Attr, Diagnostic, Diagnostics, Value};
 
 use super::apply::token_changed;
 use super::ids::RepositoryRef;
-use super::model::{self, set, Model};
+use super::model::{self, set, Defaults, Model};
 use super::private::Private;
 use super::steps::Env;
 use super::{preflight, validate};
@@ -152,22 +152,22 @@ fn apply_defaults(env: &PlanEnv<'_>, config: &Model, planned: &mut Value, diags:
         (
             "username",
             config.username.is_null(),
-            Value::String("__token__".into()),
+            Value::String(Defaults::USERNAME.into()),
         ),
         (
             "previous_version_policy",
             config.previous_version_policy.is_null(),
-            Value::String("DISABLE".into()),
+            Value::String(Defaults::PREVIOUS_VERSION_POLICY.as_str().into()),
         ),
         (
             "deletion_policy",
             config.deletion_policy.is_null(),
-            Value::String("DELETE".into()),
+            Value::String(Defaults::DELETION_POLICY.as_str().into()),
         ),
         (
             "create_service_agent",
             config.create_service_agent.is_null(),
-            Value::Bool(true),
+            Value::Bool(Defaults::CREATE_SERVICE_AGENT),
         ),
     ];
     for (name, unset, default) in defaults {
@@ -175,7 +175,6 @@ fn apply_defaults(env: &PlanEnv<'_>, config: &Model, planned: &mut Value, diags:
             set(planned, name, default);
         }
     }
-    set(planned, "token_wo", Value::Null);
 }
 
 /// After an import (or when the configured token is the one already
@@ -298,6 +297,14 @@ async fn remote_checks(
         Ok(Some(_)) => {}
         Err(d) => {
             diags.push(d.at(AttributePath::attr("repository")));
+            return;
+        }
+    }
+    if let Ok(Some(s)) = &existing {
+        if !super::sharing::fits_annotation_budget(&s.annotations, &repo_name) {
+            diags.push(
+                super::converge::annotation_budget(secret).at(AttributePath::attr("secret_id")),
+            );
             return;
         }
     }

@@ -7,7 +7,7 @@ use crate::tfplugin::provider::ReadResponse;
 use crate::tfplugin::{Diagnostic, Diagnostics, Value};
 
 use super::ids::{self, RepositoryRef};
-use super::model::{self, opt_string, set, Model};
+use super::model::{self, opt_string, set, Defaults, Model};
 use super::private::{same_version_tail, Drift, Private};
 use super::steps::Env;
 use super::validate;
@@ -64,7 +64,6 @@ async fn refresh(
 ) -> Result<Option<Diagnostics>, Diagnostic> {
     let name = repo.name();
     set(state, "id", Value::String(name.clone()));
-    set(state, "token_wo", Value::Null);
     if m.secret_id.is_null() {
         return fill_import(env, repo, state).await;
     }
@@ -268,10 +267,18 @@ fn fill(
     set(
         state,
         "previous_version_policy",
-        Value::String("DISABLE".into()),
+        Value::String(Defaults::PREVIOUS_VERSION_POLICY.as_str().into()),
     );
-    set(state, "deletion_policy", Value::String("DELETE".into()));
-    set(state, "create_service_agent", Value::Bool(true));
+    set(
+        state,
+        "deletion_policy",
+        Value::String(Defaults::DELETION_POLICY.as_str().into()),
+    );
+    set(
+        state,
+        "create_service_agent",
+        Value::Bool(Defaults::CREATE_SERVICE_AGENT),
+    );
     set(state, "project_number", Value::String(number.to_string()));
     set(
         state,

@@ -36,6 +36,23 @@ pub fn annotation_bytes(annotations: &BTreeMap<String, String>) -> usize {
     annotations.iter().map(|(k, v)| k.len() + v.len()).sum()
 }
 
+/// True when recording `me` (claiming up to two versions, as during a
+/// rotation), a binding marker and a created-by marker keeps the secret's
+/// annotations within Secret Manager's budget.
+pub fn fits_annotation_budget(annotations: &BTreeMap<String, String>, me: &str) -> bool {
+    let mine: usize = annotations
+        .iter()
+        .filter(|(k, _)| **k == user_key(me))
+        .map(|(k, v)| k.len() + v.len())
+        .sum();
+    annotation_bytes(annotations) - mine
+        + entry_bytes(me, 2)
+        + bound_key("000000000000").len()
+        + CREATED_BY_KEY.len()
+        + me.len()
+        <= ANNOTATION_BUDGET
+}
+
 /// One recorded user of the secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -229,6 +246,17 @@ mod tests {
         ann.insert(user_key(REPO_B), REPO_B.into());
         assert_eq!(users(&ann).len(), 2);
         assert!(annotation_bytes(&ann) < entry_bytes(REPO_A, 2) + entry_bytes(REPO_B, 0));
+    }
+
+    #[test]
+    fn the_annotation_budget_is_checked_with_room_for_a_rotation() {
+        let mut annotations: BTreeMap<String, String> = BTreeMap::new();
+        assert!(fits_annotation_budget(&annotations, REPO_A));
+        annotations.insert("team-notes".into(), "x".repeat(ANNOTATION_BUDGET - 200));
+        assert!(!fits_annotation_budget(&annotations, REPO_A));
+        annotations.clear();
+        annotations.insert("team-notes".into(), "x".repeat(ANNOTATION_BUDGET / 2));
+        assert!(fits_annotation_budget(&annotations, REPO_A));
     }
 
     #[test]

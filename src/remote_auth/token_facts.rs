@@ -2,9 +2,12 @@
 //! (the computed `token_expires_at` and `token_scope`) and the diagnostics
 //! [`crate::pypi_token::assess`] finds. The token is read in memory only;
 //! neither it nor its signature reaches a diagnostic or a log.
+//!
+//! The diagnostics name the attribute in their text but carry no attribute
+//! path: Terraform quotes the configuration at a diagnostic's path, and a
+//! token written literally would be printed with it.
 
 use crate::pypi_token::{self, Severity};
-use crate::tfplugin::diag::AttributePath;
 use crate::tfplugin::{Diagnostic, Diagnostics, Value};
 
 use super::model::{opt_string, set, Model};
@@ -69,12 +72,12 @@ pub fn plan_token_facts(
     let inspection = pypi_token::inspect(t.expose());
     for finding in pypi_token::assess(&inspection, &username, now_unix) {
         let error = new_token && finding.severity() == Severity::Error;
-        let d = if error {
-            Diagnostic::error(finding.summary(), finding.detail())
+        let summary = format!("{} (`{attribute}`)", finding.summary());
+        diags.push(if error {
+            Diagnostic::error(summary, finding.detail())
         } else {
-            Diagnostic::warning(finding.summary(), finding.detail())
-        };
-        diags.push(d.at(AttributePath::attr(attribute)));
+            Diagnostic::warning(summary, finding.detail())
+        });
     }
 }
 

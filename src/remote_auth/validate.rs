@@ -163,11 +163,11 @@ fn check_token(m: &Model, write_only_allowed: Option<bool>, d: &mut Diagnostics)
     }
     for (name, value) in [("token", m.token.known()), ("token_wo", m.token_wo.known())] {
         match value.map(|t| t.expose()) {
-            Some(t) if t.len() > MAX_PAYLOAD_BYTES => d.attr_error(
-                name,
-                "Token too long",
+            // No attribute path: Terraform would quote the (literal) token there.
+            Some(t) if t.len() > MAX_PAYLOAD_BYTES => d.push(Diagnostic::error(
+                format!("Token too long (`{name}`)"),
                 format!("`{name}` is {} bytes; Secret Manager stores at most {MAX_PAYLOAD_BYTES} bytes (64 KiB) in a secret version. A PyPI API token is a few hundred bytes: check that `{name}` holds only the token.", t.len()),
-            ),
+            )),
             Some("") => d.attr_error(name, "Empty token", format!("`{name}` must be a PyPI API token, not an empty string.")),
             _ => {}
         }
