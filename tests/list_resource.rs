@@ -167,6 +167,35 @@ fn query_lists_exactly_the_repositories_with_credentials() {
     );
 }
 
+/// Without `location`, the query searches every location of the project
+/// and finds the repository configured by hand in another region too.
+#[test]
+fn query_without_location_searches_every_location() {
+    let tf = support::primary_terraform();
+    if !tf.at_least(1, 14) {
+        eprintln!("skipped: terraform query needs Terraform 1.14+");
+        return;
+    }
+    let (emu, _, _) = landscape();
+    let mut elsewhere = Target::new(&emu, "pypi-elsewhere", "token-e");
+    elsewhere.location = "europe-west1".into();
+    elsewhere.configure_by_hand("pypi-e2e-list-token-eeee");
+    let wd = workdir(
+        &emu,
+        "list \"pypi_remote_auth\" \"all\" {\n  provider = pypi\n  config {}\n}\n",
+    );
+    let identities: Vec<Value> = results(&wd, &[]).into_iter().map(|r| r.1).collect();
+    assert_eq!(
+        identities,
+        // Sorted by display name: europe-west1 comes first.
+        vec![
+            json!({ "project": PROJECT, "location": "europe-west1", "repository": "pypi-elsewhere" }),
+            identity("pypi-a"),
+            identity("pypi-b"),
+        ]
+    );
+}
+
 #[test]
 fn query_honours_limit_and_reports_bad_config_on_its_attribute() {
     let tf = support::primary_terraform();

@@ -85,6 +85,27 @@ pub struct RepositoryPage {
     pub next_page_token: String,
 }
 
+/// One page of `locations.list`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LocationPage {
+    /// The locations of this page.
+    #[serde(default)]
+    locations: Vec<Location>,
+    /// Token of the next page; empty on the last.
+    #[serde(default)]
+    next_page_token: String,
+}
+
+/// A location (`projects/P/locations/L`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    /// The location's ID, e.g. `us-central1`.
+    #[serde(default)]
+    location_id: String,
+}
+
 /// Largest page `repositories.list` serves (discovery document: "Maximum page size is 1,000").
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
@@ -156,6 +177,44 @@ impl GoogleClient {
             parent,
         )
         .await
+    }
+    /// The IDs of every Artifact Registry location of `project`, following pages.
+    pub async fn list_locations(&self, op: &Op, project: &str) -> Result<Vec<String>, ApiError> {
+        let parent = format!("projects/{project}");
+        let path = format!("v1/{parent}/locations");
+        let mut all = Vec::new();
+        let mut token = String::new();
+        for _ in 0..MAX_PAGES {
+            let mut query = vec![("pageSize", "100")];
+            if !token.is_empty() {
+                query.push(("pageToken", token.as_str()));
+            }
+            let page: LocationPage = self
+                .get(
+                    op,
+                    self.ar(),
+                    &path,
+                    &query,
+                    "artifactregistry.projects.locations.list",
+                    &parent,
+                )
+                .await?;
+            all.extend(
+                page.locations
+                    .into_iter()
+                    .map(|l| l.location_id)
+                    .filter(|id| !id.is_empty()),
+            );
+            if page.next_page_token.is_empty() || page.next_page_token == token {
+                return Ok(all);
+            }
+            token = page.next_page_token;
+        }
+        Err(ApiError::Decode {
+            method: "artifactregistry.projects.locations.list".into(),
+            resource: parent,
+            message: format!("more than {MAX_PAGES} pages of locations"),
+        })
     }
     /// Every repository of `parent` (`projects/P/locations/L`), following pages.
     pub async fn list_repositories(

@@ -1,5 +1,5 @@
 //! The `pypi_remote_auth` list resource: finds the PyPI remote repositories
-//! of one project and location that already have upstream credentials (for
+//! of one project (one location, or all of them) that already have upstream credentials (for
 //! example configured by hand), so `terraform query -generate-config-out`
 //! can import them. The resource object of each result is exactly the state
 //! an import's Read builds, from the same code.
@@ -39,7 +39,7 @@ const MAX_PAGES: usize = 10_000;
 pub struct ListConfig {
     /// Project to search; the provider's `project` when null.
     pub project: Attr<String>,
-    /// Location to search.
+    /// Location to search; every location of the project when null.
     pub location: Attr<String>,
     /// Also list PyPI remote repositories that have no upstream credentials yet.
     pub include_without_credentials: Attr<bool>,
@@ -81,11 +81,11 @@ pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block {
-            description: "Finds the Artifact Registry PyPI remote repositories (`mode = REMOTE_REPOSITORY`, `format = PYTHON`) of one project and location whose upstream credentials are set, for example configured by hand, so that `terraform query -generate-config-out` can import them as `pypi_remote_auth` resources. Requires Terraform 1.14 or later.".into(),
+            description: "Finds the Artifact Registry PyPI remote repositories (`mode = REMOTE_REPOSITORY`, `format = PYTHON`) of one project (one location, or every location when `location` is omitted) whose upstream credentials are set, for example configured by hand, so that `terraform query -generate-config-out` can import them as `pypi_remote_auth` resources. Requires Terraform 1.14 or later.".into(),
             description_kind: StringKind::Markdown,
             attributes: vec![
                 attr("project", Type::String, Presence::Optional, "Project ID to search. Defaults to the provider's `project`."),
-                attr("location", Type::String, Presence::Required, "Location to search, e.g. `us-central1` or `europe`."),
+                attr("location", Type::String, Presence::Optional, "Location to search, e.g. `us-central1` or `europe`. When omitted, every location of the project is searched (Artifact Registry's `locations.list`, then each location)."),
                 attr("include_without_credentials", Type::Bool, Presence::Optional, "Also list PyPI remote repositories without upstream credentials (their resource object then holds only the repository). Default `false`."),
             ],
             ..Block::default()
@@ -247,14 +247,6 @@ impl ListResource for RemoteAuthList {
             );
             return diags;
         };
-        let Some(location) = c.location.known().cloned() else {
-            diags.attr_error(
-                "location",
-                "Missing location",
-                "Set `location` in the list block's `config`.",
-            );
-            return diags;
-        };
         let without_credentials = c.include_without_credentials.known() == Some(&true);
         // Terraform stops reading after `limit` results; a non-positive limit sets none.
         let max = u64::try_from(limit)
@@ -266,49 +258,109 @@ impl ListResource for RemoteAuthList {
             op: Op::new(LIST_TIMEOUT, ctx.cancel.clone()),
             caches: &self.caches,
         };
-        let parent = format!("projects/{project}/locations/{location}");
+        let locations = match c.location.known() {
+            Some(l) => vec![l.clone()],
+            None => match env.client.list_locations(&env.op, &project).await {
+                Ok(all) => all,
+                Err(e) => {
+                    diags.push(list_error(&format!("projects/{project}"), &e));
+                    return diags;
+                }
+            },
+        };
         let mut sent = 0u64;
+        for location in &locations {
+            let search = Search {
+                env: &env,
+                project: &project,
+                location,
+                without_credentials,
+                include_resource,
+                max,
+            };
+            match search.run(&events, ctx, &mut sent).await {
+                Ok(Flow::Continue) => {}
+                Ok(Flow::Stop) => return diags,
+                Err(d) => {
+                    diags.push(d);
+                    return diags;
+                }
+            }
+        }
+        diags
+    }
+}
+
+/// Whether a listing should go on to the next location.
+enum Flow {
+    /// This location is done.
+    Continue,
+    /// Terraform has what it wants (limit reached, cancelled, gone).
+    Stop,
+}
+
+/// One location's listing.
+struct Search<'a> {
+    env: &'a Env<'a>,
+    project: &'a str,
+    location: &'a str,
+    without_credentials: bool,
+    include_resource: bool,
+    /// At most this many results in all.
+    max: u64,
+}
+
+impl Search<'_> {
+    /// Streams this location's selected repositories, counting in `sent`.
+    async fn run(
+        &self,
+        events: &tokio::sync::mpsc::Sender<ListEvent>,
+        ctx: &CallContext,
+        sent: &mut u64,
+    ) -> Result<Flow, Diagnostic> {
+        let parent = format!("projects/{}/locations/{}", self.project, self.location);
         let mut token = String::new();
         for _ in 0..MAX_PAGES {
             if events.is_closed() || ctx.cancel.is_cancelled() {
-                return diags;
+                return Ok(Flow::Stop);
             }
-            let page = match env
+            let page = self
+                .env
                 .client
-                .list_repositories_page(&env.op, &parent, PAGE_SIZE, &token)
+                .list_repositories_page(&self.env.op, &parent, PAGE_SIZE, &token)
                 .await
-            {
-                Ok(page) => page,
-                Err(e) => {
-                    diags.push(list_error(&parent, &e));
-                    return diags;
-                }
-            };
+                .map_err(|e| list_error(&parent, &e))?;
             for repository in page
                 .repositories
                 .iter()
-                .filter(|r| selected(r, without_credentials))
+                .filter(|r| selected(r, self.without_credentials))
             {
-                if sent >= max {
-                    return diags;
+                if *sent >= self.max {
+                    return Ok(Flow::Stop);
                 }
-                let ev = event(&env, &project, &location, repository, include_resource).await;
+                let ev = event(
+                    self.env,
+                    self.project,
+                    self.location,
+                    repository,
+                    self.include_resource,
+                )
+                .await;
                 if events.send(ev).await.is_err() {
                     // Terraform has all it wants (limit reached) or went away.
-                    return diags;
+                    return Ok(Flow::Stop);
                 }
-                sent += 1;
+                *sent += 1;
             }
             if page.next_page_token.is_empty() || page.next_page_token == token {
-                return diags;
+                return Ok(Flow::Continue);
             }
             token = page.next_page_token;
         }
-        diags.error(
+        Err(Diagnostic::error(
             "Too many pages",
             format!("Listing the repositories of {parent} returned more than {MAX_PAGES} pages."),
-        );
-        diags
+        ))
     }
 }
 

@@ -313,7 +313,9 @@ pub struct Target<'a> {
     pub project: String,
     /// Number of the repository's project: its service agent needs access.
     pub project_number: String,
-    /// Repository ID in [`LOCATION`].
+    /// Location of the repository ([`LOCATION`] unless set).
+    pub location: String,
+    /// Repository ID in `location`.
     pub repository: String,
     /// Project holding the secret.
     pub secret_project: String,
@@ -328,6 +330,7 @@ impl<'a> Target<'a> {
             emu,
             project: PROJECT.to_string(),
             project_number: PROJECT_NUMBER.to_string(),
+            location: LOCATION.to_string(),
             repository: repository.to_string(),
             secret_project: PROJECT.to_string(),
             secret_id: secret_id.to_string(),
@@ -337,8 +340,8 @@ impl<'a> Target<'a> {
     /// REST path of the repository.
     pub fn repo_path(&self) -> String {
         format!(
-            "/v1/projects/{}/locations/{LOCATION}/repositories/{}",
-            self.project, self.repository
+            "/v1/projects/{}/locations/{}/repositories/{}",
+            self.project, self.location, self.repository
         )
     }
 
