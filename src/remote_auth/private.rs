@@ -42,10 +42,6 @@ impl Drift {
             Drift::CleanupPending => "an earlier apply stopped before it disabled the superseded secret version or released the previous secret",
         }
     }
-    /// True when repairing needs a new secret version.
-    pub fn needs_new_version(self) -> bool {
-        matches!(self, Drift::VersionNotEnabled | Drift::SecretMissing)
-    }
 }
 
 /// Bookkeeping kept in Terraform's private state.
