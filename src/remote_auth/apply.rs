@@ -90,6 +90,7 @@ fn desired<'a>(
     c: &'a Change<'a>,
     r: &'a Resolved,
     new_token: bool,
+    create_first: bool,
 ) -> Result<Desired<'a>, Diagnostic> {
     let token = c.config.configured_token().ok_or_else(|| {
         Diagnostic::error(
@@ -102,6 +103,8 @@ fn desired<'a>(
         secret: &r.secret,
         token,
         username: c.planned.username_or_default(),
+        number: c.planned.project_number.known().cloned(),
+        create_first,
         new_token,
         replicas: c
             .planned
@@ -126,7 +129,7 @@ pub async fn create(env: &Env<'_>, c: &Change<'_>) -> ApplyResponse {
         ..Private::default()
     };
     let mut progress = Progress::default();
-    let result = match desired(c, &r, true) {
+    let result = match desired(c, &r, true, true) {
         Ok(want) => converge::converge(env, &want, &mut private, &mut progress).await,
         Err(d) => Err(d),
     };
@@ -167,7 +170,7 @@ pub async fn update(
         repointed: false,
     };
     let new_token = token_changed(prior, c.planned) || old.secret != new.secret;
-    let result = match desired(c, &new, new_token) {
+    let result = match desired(c, &new, new_token, false) {
         Ok(want) => converge::converge(env, &want, &mut private, &mut progress).await,
         Err(d) => Err(d),
     };

@@ -31,11 +31,15 @@ use super::model::{PreviousVersionPolicy, Token};
 use super::private::{same_version_tail, Private};
 use super::release::{self, Release};
 use super::sharing;
-use super::steps::{version_number, Env};
+use super::steps::{version_number, Ensured, Env};
+use super::sweep;
 
 /// At most this many stored versions are read back to find one holding the
 /// token, so a secret with a long history costs a bounded number of calls.
 const MAX_PAYLOAD_READS: usize = 4;
+
+/// The number Secret Manager gives a secret's first version.
+const FIRST_VERSION: &str = "1";
 
 /// What the configuration wants.
 pub struct Desired<'a> {
@@ -47,6 +51,11 @@ pub struct Desired<'a> {
     pub token: &'a Token,
     /// The upstream username.
     pub username: String,
+    /// The repository project's number, when the plan already knows it.
+    pub number: Option<String>,
+    /// The secret most likely does not exist yet (a create): send the
+    /// create before reading it.
+    pub create_first: bool,
     /// The plan stores a new token: the version in use must be proven to hold it.
     pub new_token: bool,
     /// Replica locations for a secret created here.
@@ -57,6 +66,16 @@ pub struct Desired<'a> {
     pub create_agent: bool,
     /// What becomes of superseded versions.
     pub previous: PreviousVersionPolicy,
+}
+
+impl Desired<'_> {
+    /// What sweeping the secret needs.
+    fn sweep(&self) -> sweep::Sweep<'_> {
+        sweep::Sweep {
+            secret: self.secret,
+            previous: self.previous,
+        }
+    }
 }
 
 /// Computed values as far as the run got.
@@ -81,13 +100,21 @@ pub async fn converge(
 ) -> Result<(), Diagnostic> {
     let me = want.repo.name();
     adopt_bookkeeping(private, want.secret);
-    let number = env.project_number(&want.repo.project).await?;
+    let number = match &want.number {
+        Some(n) => n.clone(),
+        None => env.project_number(&want.repo.project).await?,
+    };
     let agent = ids::service_agent_email(&number);
     let member = ids::service_agent_member(&agent);
     p.number = Some(number.clone());
     p.agent = Some(agent);
 
-    let (repository, existing) = tokio::join!(env.get_repository(&me), env.get_secret(want.secret));
+    // The repository is read while the secret is read or created: neither
+    // depends on the other.
+    let (repository, obtained) = tokio::join!(
+        env.get_repository(&me),
+        obtain_secret(env, want, &me, &number)
+    );
     let Some(repository) = repository? else {
         return Err(Diagnostic::error(
             "Repository not found",
@@ -105,32 +132,24 @@ pub async fn converge(
         _ => None,
     };
 
-    let (secret, versions, fresh) = match existing? {
-        Some(s) => {
-            let versions = env.list_versions(want.secret).await?;
-            (s, versions, false)
-        }
-        None => {
-            let body = new_secret(want, &me, &number);
-            let made = env.create_secret(want.secret, &body, &me).await?;
-            if made.ours {
-                // A secret made now (or by an earlier run that lost the answer):
-                // what the bookkeeping says about an older one no longer applies.
-                let moved_from = private.moved_from.take();
-                *private = Private {
-                    secret: Some(want.secret.name()),
-                    created_secret: true,
-                    moved_from,
-                    ..Private::default()
-                };
-            }
-            let versions = if made.created_now {
-                Vec::new()
-            } else {
-                env.list_versions(want.secret).await?
-            };
-            (made.secret, versions, made.created_now)
-        }
+    let (made, created_here) = obtained?;
+    if created_here && made.ours {
+        // A secret made now (or by an earlier run that lost the answer):
+        // what the bookkeeping says about an older one no longer applies.
+        let moved_from = private.moved_from.take();
+        *private = Private {
+            secret: Some(want.secret.name()),
+            created_secret: true,
+            moved_from,
+            ..Private::default()
+        };
+    }
+    let fresh = made.created_now;
+    let secret = made.secret;
+    let versions = if fresh {
+        Vec::new()
+    } else {
+        env.list_versions(want.secret).await?
     };
     if secret.annotations.get(sharing::CREATED_BY_KEY) == Some(&me) {
         private.created_secret = true;
@@ -180,7 +199,7 @@ pub async fn converge(
     drop(gate);
 
     let superseded = superseded(want, &secret, &versions, fresh, &me, &version, private);
-    let strays = strays(want, &secret, &versions, &me, &version, private);
+    let strays = sweep::strays(&want.sweep(), &secret, &versions, &me, &version, private);
     for v in &superseded {
         if !private.superseded.iter().any(|s| same_version_tail(s, v)) {
             private.superseded.push(v.clone());
@@ -227,76 +246,9 @@ pub async fn converge(
     }
     apply_previous_policy(env, want.previous, private).await?;
     if !strays.is_empty() {
-        sweep(env, want, &me, &version, &strays).await?;
+        sweep::sweep(env, &want.sweep(), &me, &version, &strays).await?;
     }
     release_moved_from(env, want, &member, private).await
-}
-
-/// ENABLED versions of a secret this provider made that nobody claims and
-/// this resource has no record of: left by a run killed before its
-/// bookkeeping reached Terraform, or by another user that left. Candidates
-/// only: [`sweep`] decides on fresh reads.
-fn strays(
-    want: &Desired<'_>,
-    secret: &Secret,
-    versions: &[SecretVersion],
-    me: &str,
-    version: &str,
-    private: &Private,
-) -> Vec<String> {
-    if want.previous == PreviousVersionPolicy::Keep
-        || !secret.annotations.contains_key(sharing::CREATED_BY_KEY)
-    {
-        return Vec::new();
-    }
-    let others = sharing::claimed_by_others(&secret.annotations, me);
-    versions
-        .iter()
-        .filter(|v| v.state == "ENABLED")
-        .filter_map(|v| version_number(&v.name))
-        .map(|n| want.secret.version_name(&n))
-        .filter(|name| {
-            !same_version_tail(name, version)
-                && !private.created_version(name)
-                && !version_number(name).is_some_and(|n| others.contains(&n))
-        })
-        .collect()
-}
-
-/// Retires `strays` when this resource is the secret's only user. The
-/// versions are listed before the annotations are read: a user that joins
-/// records itself before it adds a version, so any version of a newcomer
-/// in the list has its user in the annotations read after it.
-async fn sweep(
-    env: &Env<'_>,
-    want: &Desired<'_>,
-    me: &str,
-    version: &str,
-    strays: &[String],
-) -> Result<(), Diagnostic> {
-    let versions = env.list_versions(want.secret).await?;
-    let Some(secret) = env.get_secret(want.secret).await? else {
-        return Ok(());
-    };
-    if !sharing::other_users(&secret.annotations, me).is_empty() {
-        return Ok(());
-    }
-    for name in strays {
-        let still_enabled = versions.iter().any(|v| {
-            v.state == "ENABLED"
-                && same_version_tail(&v.name, name)
-                && !same_version_tail(name, version)
-        });
-        if !still_enabled {
-            continue;
-        }
-        tracing::info!(version = %name, "retiring a version of this secret that nothing uses");
-        match want.previous {
-            PreviousVersionPolicy::Destroy => env.destroy_version(name).await?,
-            _ => env.disable_version(name).await?,
-        }
-    }
-    Ok(())
 }
 
 /// Bookkeeping is about one secret: moving to another keeps what this
@@ -317,6 +269,37 @@ fn adopt_bookkeeping(private: &mut Private, secret: &SecretRef) {
     }
 }
 
+/// The secret as it is, or as created now; true when this call sent the
+/// create. Where the secret most likely does not exist yet (a resource being
+/// created, for a secret this process has not seen) the create is sent
+/// first: a secret that exists answers 409 (or 403 to a caller who may not
+/// create secrets) and is then read, while the usual case saves the read.
+async fn obtain_secret(
+    env: &Env<'_>,
+    want: &Desired<'_>,
+    me: &str,
+    number: &str,
+) -> Result<(Ensured, bool), Diagnostic> {
+    if !want.create_first || env.seen_secret(want.secret) {
+        if let Some(s) = env.get_secret(want.secret).await? {
+            let ours = s
+                .annotations
+                .get(sharing::CREATED_BY_KEY)
+                .map(String::as_str)
+                == Some(me);
+            let found = Ensured {
+                secret: s,
+                ours,
+                created_now: false,
+            };
+            return Ok((found, false));
+        }
+    }
+    let body = new_secret(want, me, number);
+    let made = env.create_secret(want.secret, &body, me).await?;
+    Ok((made, true))
+}
+
 /// The secret to create: replication and labels as planned, this repository
 /// recorded as its creator and user, and the binding marker, written before
 /// the grant it announces (a new secret's policy is empty, so the grant that
@@ -333,7 +316,12 @@ fn new_secret(want: &Desired<'_>, me: &str, number: &str) -> Secret {
         serde_json::json!({"userManaged": {"replicas": list}})
     };
     let mut annotations = BTreeMap::new();
-    sharing::add_user(&mut annotations, me);
+    // A new secret's first version is number 1: claimed ahead, so that the
+    // version added next needs no second write before the repository uses
+    // it. Should another user add version 1 first, this resource claims the
+    // one it got instead before using it, and an extra claim only keeps a
+    // version alive longer.
+    sharing::claim(&mut annotations, me, &[FIRST_VERSION.to_string()]);
     annotations.insert(sharing::CREATED_BY_KEY.to_string(), me.to_string());
     annotations.insert(
         sharing::bound_key(number),

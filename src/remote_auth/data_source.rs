@@ -12,7 +12,7 @@ use super::errors::{api_error, Step};
 use super::ids::{self, RepositoryRef};
 use super::model::set;
 use super::read;
-use super::steps::{Caches, Env};
+use super::steps::{version_number, Caches, Env};
 use crate::google::Op;
 use crate::provider::handle::ProviderHandle;
 use crate::tfplugin::schema::StringKind;
@@ -220,18 +220,23 @@ async fn read_into(
         Value::String(creds.password_secret_version.clone()),
     );
     let secret_name = version.secret.name();
-    let (version_meta, policy) = tokio::join!(
-        env.client
-            .get_secret_version(&env.op, &creds.password_secret_version),
-        env.client.get_secret_iam_policy(&env.op, &secret_name),
+    // Shared with every other read of this run that uses the secret.
+    let (versions, policy) = tokio::join!(
+        env.shared_versions(&secret_name),
+        env.shared_policy(&secret_name),
     );
+    let version_meta = versions.map(|all| {
+        all.iter()
+            .find(|v| version_number(&v.name).as_deref() == Some(version.version.as_str()))
+            .cloned()
+    });
     let mut warnings = Diagnostics::default();
     match version_meta {
-        Ok(v) => set(state, "secret_version_state", Value::String(v.state)),
-        Err(e) if e.is_not_found() => warnings.push(Diagnostic::warning(
-            "Secret version in use does not exist",
-            format!("{name} uses {}, which does not exist (or its secret was deleted): the repository cannot authenticate to its upstream.", creds.password_secret_version),
-        )),
+        Ok(Some(v)) => set(state, "secret_version_state", Value::String(v.state)),
+        Ok(None) => warnings.push(missing_version(&name, &creds.password_secret_version)),
+        Err(e) if e.is_not_found() => {
+            warnings.push(missing_version(&name, &creds.password_secret_version))
+        }
         Err(e) => {
             return Err(api_error(
                 Step::Version,
@@ -308,4 +313,12 @@ impl DataSource for RemoteAuthData {
             Err(d) => (config, d.into()),
         }
     }
+}
+
+/// The warning for credentials naming a version that does not exist.
+fn missing_version(name: &str, version: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "Secret version in use does not exist",
+        format!("{name} uses {version}, which does not exist (or its secret was deleted): the repository cannot authenticate to its upstream."),
+    )
 }

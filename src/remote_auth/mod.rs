@@ -9,7 +9,8 @@
 //! (the memory kept in private state and on the secret), [`steps`] (the
 //! Google calls of the guide), [`converge`] (the one routine that performs
 //! the missing steps, for create, update, repair and moves), [`release`]
-//! (letting go of a secret), [`errors`] (diagnostics that name the fix).
+//! (letting go of a secret), [`errors`] (diagnostics that name the fix),
+//! [`shared`] (answers the resources of one run share).
 
 pub mod apply;
 pub mod converge;
@@ -26,8 +27,11 @@ pub mod read;
 pub mod release;
 mod resource;
 pub mod schema;
+pub mod shared;
+mod shared_reads;
 pub mod sharing;
 pub mod steps;
+mod sweep;
 pub mod timeouts;
 pub mod token_facts;
 pub mod validate;

@@ -6,6 +6,7 @@
 //! `token_wo_version`), on a move to another secret, and when Read recorded
 //! drift in private state. Everything else computed keeps its prior value.
 
+use crate::tfplugin::convert::null_write_only;
 use crate::tfplugin::diag::AttributePath;
 use crate::tfplugin::provider::{PlanRequest, PlanResponse};
 use crate::tfplugin::{Attr, Diagnostic, Diagnostics, Value};
@@ -95,19 +96,32 @@ pub async fn plan(env: &PlanEnv<'_>, req: &PlanRequest) -> PlanResponse {
         &mut resp.diagnostics,
     );
     resp.planned_identity = Some(repo.as_ref().map_or(Value::Unknown, model::identity));
-    let changes = creating || planned != req.prior_state;
+    // Write-only values never reach state (the framework nulls them in what
+    // plan returns), so they must not count as a change: comparing them made
+    // every no-change plan pay for the remote checks.
+    let mut comparable = planned.clone();
+    null_write_only(&super::schema::schema().block, &mut comparable);
+    let changes = creating || comparable != req.prior_state;
     if changes && !resp.diagnostics.has_errors() && req.config.is_wholly_known() {
         if let (Some(remote), Some(resolved)) = (
             &env.remote,
             validate::resolve(&planned_m, env.provider_project),
         ) {
-            remote_checks(
+            let number = remote_checks(
                 remote,
                 &resolved.repo,
                 &resolved.secret,
                 &mut resp.diagnostics,
             )
             .await;
+            if let Some(n) = number.filter(|_| planned.attr("project_number").is_unknown()) {
+                set(
+                    &mut planned,
+                    "service_agent",
+                    Value::String(super::ids::service_agent_email(&n)),
+                );
+                set(&mut planned, "project_number", Value::String(n));
+            }
         }
     }
     resp.planned_state = planned;
@@ -258,16 +272,27 @@ fn plan_update(
     token && !moved && !drifted
 }
 
-/// The repository must be a PyPI remote; then the preflight.
+/// The repository must be a PyPI remote; the project number (known at plan,
+/// so `project_number` and `service_agent` are too); then the preflight.
+/// The three are asked at once. Answers the number when it was looked up.
+///
+/// The secret is not read here: whether it exists changes nothing in the
+/// plan, and the apply reads it (and checks the annotation budget) before
+/// any change. Terraform plans every change twice in `terraform apply` (once
+/// to show it, once in the apply walk, each in a new provider process), so
+/// every request here is paid twice.
 async fn remote_checks(
     env: &Env<'_>,
     repo: &RepositoryRef,
     secret: &super::ids::SecretRef,
     diags: &mut Diagnostics,
-) {
+) -> Option<String> {
     let repo_name = repo.name();
-    let (repository, existing) =
-        tokio::join!(env.get_repository(&repo_name), env.get_secret(secret));
+    let (repository, number, warning) = tokio::join!(
+        env.get_repository(&repo_name),
+        env.project_number(&repo.project),
+        preflight::check(env, repo, secret),
+    );
     match repository {
         Ok(None) => {
             diags.push(
@@ -277,7 +302,7 @@ async fn remote_checks(
                 )
                 .at(AttributePath::attr("repository")),
             );
-            return;
+            return None;
         }
         Ok(Some(r)) if r.mode != "REMOTE_REPOSITORY" || r.format != "PYTHON" => {
             diags.push(
@@ -292,25 +317,25 @@ async fn remote_checks(
                 )
                 .at(AttributePath::attr("repository")),
             );
-            return;
+            return None;
         }
         Ok(Some(_)) => {}
         Err(d) => {
             diags.push(d.at(AttributePath::attr("repository")));
-            return;
+            return None;
         }
     }
-    if let Ok(Some(s)) = &existing {
-        if !super::sharing::fits_annotation_budget(&s.annotations, &repo_name) {
-            diags.push(
-                super::converge::annotation_budget(secret).at(AttributePath::attr("secret_id")),
-            );
-            return;
-        }
-    }
-    let exists = matches!(existing, Ok(Some(_)));
-    if let Some(w) = preflight::check(env, repo, secret, exists).await {
+    if let Some(w) = warning {
         diags.push(w);
+    }
+    match number {
+        Ok(n) => Some(n),
+        // The apply looks it up again and fails there with this error if it
+        // still cannot: a plan that cannot learn the number is not refused.
+        Err(d) => {
+            tracing::debug!(error = %d.summary, "the project number is not known at plan");
+            None
+        }
     }
 }
 

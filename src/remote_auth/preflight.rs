@@ -1,20 +1,20 @@
-//! Preflight at plan: one `testIamPermissions` per project, secret and
-//! repository (cached per provider instance) to warn about permissions the
-//! apply will need, instead of failing half-way through it.
+//! Preflight at plan: warns about permissions the apply will need, instead
+//! of failing half-way through it, with as few questions as possible.
 //!
-//! Each resource is asked once for every permission any plan may need there
-//! (creating a secret or using an existing one), and the answer is kept:
-//! later plans, and plans running at the same time for other resources,
-//! pick what they need from it without asking again.
+//! Google's guide grants the two admin roles on the project, so the first
+//! (and usually only) question is one `testIamPermissions` on the project
+//! asking for everything the apply may do there: the project lookup, the
+//! repository update, and creating or using the secret. Only what the
+//! project does not grant is asked again of the repository and the secret,
+//! where a narrower grant may hold it. Answers are kept per provider
+//! instance: other resources planned by the same run, at the same time or
+//! later, pick what they need from them without asking again.
 
-use std::sync::Arc;
-
-use tokio::sync::OnceCell;
-
+use crate::google::ApiError;
 use crate::tfplugin::Diagnostic;
 
 use super::ids::{RepositoryRef, SecretRef};
-use super::steps::{lock, Env};
+use super::steps::Env;
 
 /// What the apply does on the repository.
 const REPOSITORY_PERMISSIONS: [&str; 2] = [
@@ -29,18 +29,12 @@ const SECRET_PERMISSIONS: [&str; 5] = [
     "secretmanager.secrets.getIamPolicy",
     "secretmanager.secrets.setIamPolicy",
 ];
+/// What creating the secret needs beyond using it.
+const SECRET_CREATION: &str = "secretmanager.secrets.create";
 /// What the apply needs on the repository's project (its number).
 const PROJECT_LOOKUP: &str = "resourcemanager.projects.get";
-/// What creating the secret and then using it needs on the secret's project.
-const SECRET_CREATION_PERMISSIONS: [&str; 5] = [
-    "secretmanager.secrets.create",
-    "secretmanager.secrets.update",
-    "secretmanager.versions.add",
-    "secretmanager.secrets.getIamPolicy",
-    "secretmanager.secrets.setIamPolicy",
-];
 
-/// Which API a test goes to.
+/// Which API a question goes to.
 #[derive(Debug, Clone, Copy)]
 enum Target {
     /// A repository.
@@ -59,49 +53,93 @@ impl Target {
             Target::Repository => REPOSITORY_PERMISSIONS.to_vec(),
             Target::Secret => SECRET_PERMISSIONS.to_vec(),
             Target::Project => std::iter::once(PROJECT_LOOKUP)
-                .chain(SECRET_CREATION_PERMISSIONS)
+                .chain(REPOSITORY_PERMISSIONS)
+                .chain(std::iter::once(SECRET_CREATION))
+                .chain(SECRET_PERMISSIONS)
                 .collect(),
         }
     }
 }
 
-/// Runs the checks concurrently and answers a warning when permissions are missing.
-pub async fn check(
-    env: &Env<'_>,
-    repo: &RepositoryRef,
-    secret: &SecretRef,
-    secret_exists: bool,
-) -> Option<Diagnostic> {
-    let mut project_perms: Vec<&str> = vec![PROJECT_LOOKUP];
-    let mut secret_project_perms: Vec<&str> = Vec::new();
-    if !secret_exists {
-        if secret.project == repo.project {
-            project_perms.extend(SECRET_CREATION_PERMISSIONS);
-        } else {
-            secret_project_perms = SECRET_CREATION_PERMISSIONS.to_vec();
-        }
-    }
-    let secret_name = secret.name();
-    let repo_name = repo.name();
-    let (a, b, c, d) = tokio::join!(
-        missing(env, Target::Repository, &repo_name, &REPOSITORY_PERMISSIONS),
-        async {
-            if secret_exists {
-                missing(env, Target::Secret, &secret_name, &SECRET_PERMISSIONS).await
+/// Asks the questions and answers a warning when permissions are missing.
+pub async fn check(env: &Env<'_>, repo: &RepositoryRef, secret: &SecretRef) -> Option<Diagnostic> {
+    let (repo_project, secret_project) =
+        tokio::join!(held(env, Target::Project, &repo.project), async {
+            if secret.project == repo.project {
+                None
             } else {
-                Vec::new()
+                Some(held(env, Target::Project, &secret.project).await)
+            }
+        },);
+    // A question that could not be asked (the caller may not even be allowed
+    // to ask) answers nothing: a preflight never blocks a plan.
+    let Ok(on_repo_project) = repo_project else {
+        return None;
+    };
+    let on_secret_project = match secret_project {
+        None => on_repo_project.clone(),
+        Some(Ok(p)) => p,
+        Some(Err(_)) => return None,
+    };
+    let lacks = |held: &[String], wanted: &[&str]| -> Vec<&'static str> {
+        Target::Project
+            .all_permissions()
+            .into_iter()
+            .filter(|p| wanted.contains(p) && !held.iter().any(|h| h == p))
+            .collect()
+    };
+    let mut missing: Vec<String> = lacks(&on_repo_project, &[PROJECT_LOOKUP])
+        .into_iter()
+        .map(|p| format!("{p} on projects/{}", repo.project))
+        .collect();
+
+    let repo_lacks = lacks(&on_repo_project, &REPOSITORY_PERMISSIONS);
+    let mut secret_wanted = SECRET_PERMISSIONS.to_vec();
+    secret_wanted.push(SECRET_CREATION);
+    let secret_lacks = lacks(&on_secret_project, &secret_wanted);
+    let repo_name = repo.name();
+    let secret_name = secret.name();
+    let (on_repo, on_secret) = tokio::join!(
+        async {
+            if repo_lacks.is_empty() {
+                Ok(Vec::new())
+            } else {
+                held(env, Target::Repository, &repo_name).await
             }
         },
-        missing(env, Target::Project, &repo.project, &project_perms),
         async {
-            if secret_project_perms.is_empty() {
-                Vec::new()
+            if secret_lacks.is_empty() {
+                Ok(Vec::new())
             } else {
-                missing(env, Target::Project, &secret.project, &secret_project_perms).await
+                held(env, Target::Secret, &secret_name).await
             }
         },
     );
-    let missing: Vec<String> = a.into_iter().chain(b).chain(c).chain(d).collect();
+    if let Ok(on_repo) = on_repo {
+        missing.extend(
+            repo_lacks
+                .iter()
+                .filter(|p| !on_repo.iter().any(|h| h == *p))
+                .map(|p| format!("{p} on {repo_name}")),
+        );
+    }
+    match on_secret {
+        // The secret exists: using it is what counts, wherever granted.
+        Ok(on_secret) => missing.extend(
+            secret_lacks
+                .iter()
+                .filter(|p| **p != SECRET_CREATION && !on_secret.iter().any(|h| h == *p))
+                .map(|p| format!("{p} on {secret_name}")),
+        ),
+        // The apply creates it (Google may answer a missing secret with 403):
+        // the project must grant creating and using it.
+        Err(e) if e.is_not_found() || e.is_permission_denied() => missing.extend(
+            secret_lacks
+                .iter()
+                .map(|p| format!("{p} on projects/{}", secret.project)),
+        ),
+        Err(_) => {}
+    }
     if missing.is_empty() {
         return None;
     }
@@ -114,31 +152,15 @@ pub async fn check(
     ))
 }
 
-/// The permissions of `wanted` the caller lacks on `resource`, as
-/// `permission on resource`. A failing test (the caller may not even be
-/// allowed to ask) answers nothing: a preflight never blocks a plan.
-async fn missing(env: &Env<'_>, target: Target, resource: &str, wanted: &[&str]) -> Vec<String> {
-    match held(env, target, resource).await {
-        Some(held) => wanted
-            .iter()
-            .filter(|w| !held.iter().any(|h| h == *w))
-            .map(|w| format!("{w} on {resource}"))
-            .collect(),
-        None => Vec::new(),
-    }
-}
-
 /// What the caller holds on `resource` out of [`Target::all_permissions`]:
 /// asked once per provider instance; concurrent callers wait for that one
-/// answer. A failed test is not kept, so a later plan may ask again.
-async fn held(env: &Env<'_>, target: Target, resource: &str) -> Option<Vec<String>> {
-    let cell: Arc<OnceCell<Vec<String>>> = lock(&env.caches.preflight)
-        .entry(format!("{target:?}:{resource}"))
-        .or_default()
-        .clone();
-    let answer = cell
-        .get_or_try_init(|| async {
-            let all = target.all_permissions();
+/// answer. A failed question is not kept, so a later plan may ask again.
+async fn held(env: &Env<'_>, target: Target, resource: &str) -> Result<Vec<String>, ApiError> {
+    let all = target.all_permissions();
+    let answer = env
+        .caches
+        .preflight
+        .get_or_fetch(&format!("{target:?}:{resource}"), || async {
             match target {
                 Target::Repository => {
                     env.client
@@ -158,13 +180,10 @@ async fn held(env: &Env<'_>, target: Target, resource: &str) -> Option<Vec<Strin
             }
         })
         .await;
-    match answer {
-        Ok(held) => Some(held.clone()),
-        Err(e) => {
-            tracing::debug!(error = %e, resource, "preflight permission test failed; skipped");
-            None
-        }
+    if let Err(e) = &answer {
+        tracing::debug!(error = %e, resource, "preflight permission test failed");
     }
+    answer
 }
 
 #[cfg(test)]
@@ -172,19 +191,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_question_per_kind_covers_every_subset_a_plan_asks() {
+    fn the_project_question_covers_everything_the_narrower_ones_ask() {
         let project = Target::Project.all_permissions();
-        assert!(project.contains(&PROJECT_LOOKUP));
-        assert!(SECRET_CREATION_PERMISSIONS
-            .iter()
-            .all(|p| project.contains(p)));
-        assert_eq!(
-            Target::Secret.all_permissions(),
-            SECRET_PERMISSIONS.to_vec()
-        );
-        assert_eq!(
-            Target::Repository.all_permissions(),
-            REPOSITORY_PERMISSIONS.to_vec()
-        );
+        for p in Target::Repository
+            .all_permissions()
+            .into_iter()
+            .chain(Target::Secret.all_permissions())
+            .chain([PROJECT_LOOKUP, SECRET_CREATION])
+        {
+            assert!(project.contains(&p), "{p}");
+        }
     }
 }

@@ -9,7 +9,7 @@ use crate::tfplugin::{Diagnostic, Diagnostics, Value};
 use super::ids::{self, RepositoryRef};
 use super::model::{self, opt_string, set, Defaults, Model};
 use super::private::{same_version_tail, Drift, Private};
-use super::steps::Env;
+use super::steps::{version_number, Env};
 use super::validate;
 
 /// Refreshes `current`.
@@ -75,14 +75,13 @@ async fn refresh(
         .version
         .clone()
         .or_else(|| m.secret_version.known().cloned());
-    let version_name = ours
-        .clone()
-        .unwrap_or_else(|| secret.version_name("latest"));
+    // The secret's versions and policy are the same for every resource
+    // using it: one request each per run, shared (see `shared`).
     let secret_name = secret.name();
-    let (repository, version, policy) = tokio::join!(
+    let (repository, versions, policy) = tokio::join!(
         env.get_repository(&name),
-        env.client.get_secret_version(&env.op, &version_name),
-        env.client.get_secret_iam_policy(&env.op, &secret_name),
+        env.shared_versions(&secret_name),
+        env.shared_policy(&secret_name),
     );
     let Some(repository) = repository? else {
         return Ok(None);
@@ -124,12 +123,26 @@ async fn refresh(
         private.note(Drift::UsernameChanged);
         set(state, "username", Value::String(creds.username.clone()));
     }
-    match version {
-        Ok(v) if v.state != "ENABLED" => private.note(Drift::VersionNotEnabled),
-        Ok(_) => {}
+    match versions {
+        Ok(versions) => {
+            // The version this resource uses, or (not knowing it) the newest.
+            let in_use = match ours.as_deref().and_then(version_number) {
+                Some(n) => versions
+                    .iter()
+                    .find(|v| version_number(&v.name).as_deref() == Some(n.as_str())),
+                None => versions
+                    .iter()
+                    .max_by_key(|v| version_number(&v.name).and_then(|n| n.parse::<u64>().ok())),
+            };
+            match in_use {
+                Some(v) if v.state == "ENABLED" => {}
+                Some(_) => private.note(Drift::VersionNotEnabled),
+                None => private.note(Drift::SecretMissing),
+            }
+        }
         Err(e) if e.is_not_found() => private.note(Drift::SecretMissing),
         Err(e) => {
-            tracing::debug!(error = %e, "could not read the secret version in use; drift of the version is not checked")
+            tracing::debug!(error = %e, "could not list the secret's versions; drift of the version is not checked")
         }
     }
     let member = m

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use crate::google::artifactregistry::{Repository, UsernamePasswordCredentials};
+use crate::google::iam::Policy;
 use crate::google::retry::RetryPolicy;
 use crate::google::rmw;
 use crate::google::secretmanager::{Secret, SecretVersion};
@@ -15,16 +16,20 @@ use crate::tfplugin::Diagnostic;
 use super::errors::{api_error, may_be_propagation, Step};
 use super::ids::{self, SecretRef};
 use super::model::Token;
+use super::shared::{lock, Shared};
 use super::sharing;
 
 /// Caches that live as long as the provider instance.
 #[derive(Debug, Default)]
 pub struct Caches {
-    /// Project ID → project number.
-    pub project_numbers: Mutex<HashMap<String, String>>,
-    /// Preflight: tested resource → the permissions the caller holds there,
-    /// filled once even when several resources plan at the same time.
-    pub preflight: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Vec<String>>>>>,
+    /// Project ID → project number (one lookup per project per run).
+    pub project_numbers: Shared<String>,
+    /// Preflight: tested resource → the permissions the caller holds there.
+    pub preflight: Shared<Vec<String>>,
+    /// Secret name → its versions, for reads that report (see [`super::shared`]).
+    pub secret_versions: Shared<Arc<Vec<SecretVersion>>>,
+    /// Secret name → its IAM policy, for reads that report.
+    pub secret_policies: Shared<Arc<Policy>>,
     /// Secret name → lock held while this process rewrites its annotations:
     /// many resources of one apply share a secret, and letting them race on
     /// the etag only burns retries.
@@ -34,6 +39,9 @@ pub struct Caches {
     /// unanswered `:addVersion` can only be told from a sharer's version
     /// when no sharer of this process adds one unclaimed at the same time.
     pub version_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Secrets this process has seen exist: a hint only (whether to read a
+    /// secret before creating it), never a fact a decision rests on.
+    pub seen_secrets: Mutex<HashSet<String>>,
 }
 
 /// What every step needs: the client, the deadline/cancellation, the caches.
@@ -69,28 +77,28 @@ impl Env<'_> {
         gate.lock_owned().await
     }
 
-    /// The project's number, cached per provider instance.
-    pub async fn project_number(&self, project: &str) -> Result<String, Diagnostic> {
-        if ids::is_project_number(project) {
-            return Ok(project.to_string());
+    /// True when this process has seen the secret exist (see [`Caches::seen_secrets`]).
+    pub fn seen_secret(&self, secret: &SecretRef) -> bool {
+        lock(&self.caches.seen_secrets).contains(&secret.name())
+    }
+
+    /// Notes whether the secret exists, as a read or write just showed.
+    fn saw_secret(&self, secret: &SecretRef, exists: bool) {
+        let mut seen = lock(&self.caches.seen_secrets);
+        if exists {
+            seen.insert(secret.name());
+        } else {
+            seen.remove(&secret.name());
         }
-        if let Some(n) = lock(&self.caches.project_numbers).get(project) {
-            return Ok(n.clone());
-        }
-        let p = self
-            .client
-            .get_project(&self.op, project)
-            .await
-            .map_err(|e| {
-                api_error(
-                    Step::ProjectLookup,
-                    "look up the project number",
-                    &format!("projects/{project}"),
-                    &e,
-                )
-            })?;
-        lock(&self.caches.project_numbers).insert(project.to_string(), p.project_number.clone());
-        Ok(p.project_number)
+    }
+
+    /// Forgets the shared reads of secrets: called before every change this
+    /// process makes to a secret's versions or policy. Changes and shared
+    /// reads rarely meet in one process (Terraform refreshes in the plan
+    /// walk and changes in the apply walk), so forgetting all is cheap.
+    fn changing(&self) {
+        self.caches.secret_versions.clear();
+        self.caches.secret_policies.clear();
     }
 
     /// True when two project references (IDs or numbers) are the same project.
@@ -108,8 +116,14 @@ impl Env<'_> {
     /// The secret, or `None` when it does not exist.
     pub async fn get_secret(&self, secret: &SecretRef) -> Result<Option<Secret>, Diagnostic> {
         match self.client.get_secret(&self.op, &secret.name()).await {
-            Ok(s) => Ok(Some(s)),
-            Err(e) if e.is_not_found() => Ok(None),
+            Ok(s) => {
+                self.saw_secret(secret, true);
+                Ok(Some(s))
+            }
+            Err(e) if e.is_not_found() => {
+                self.saw_secret(secret, false);
+                Ok(None)
+            }
             Err(e) => Err(api_error(
                 Step::Secret,
                 "read the secret",
@@ -121,14 +135,16 @@ impl Env<'_> {
 
     /// Creates the secret from `body` for repository `me`. A create whose
     /// answer was lost is not sent again blindly: the secret is read, and
-    /// it is ours when it carries our created-by marker. A concurrent create
-    /// by another resource (409) is used as it is.
+    /// it is ours when it carries our created-by marker. A secret that
+    /// exists already (409, or 403 to a caller who may use the secret but
+    /// not create secrets in its project) is used as it is.
     pub async fn create_secret(
         &self,
         secret: &SecretRef,
         body: &Secret,
         me: &str,
     ) -> Result<Ensured, Diagnostic> {
+        self.changing();
         let error = |e: &ApiError| api_error(Step::Secret, "create the secret", &secret.name(), e);
         for _ in 0..3 {
             tracing::info!(secret = %secret.name(), "creating the secret");
@@ -138,13 +154,16 @@ impl Env<'_> {
                 .await
             {
                 Ok(created) => {
+                    self.saw_secret(secret, true);
                     return Ok(Ensured {
                         secret: created,
                         ours: true,
                         created_now: true,
-                    })
+                    });
                 }
-                Err(e) if e.is_already_exists() || e.is_unconfirmed() => {
+                Err(e)
+                    if e.is_already_exists() || e.is_unconfirmed() || e.is_permission_denied() =>
+                {
                     tracing::info!(secret = %secret.name(), error = %e, "reading the secret to learn what the create did");
                     if let Some(found) = self.get_secret(secret).await? {
                         let ours = found
@@ -158,6 +177,8 @@ impl Env<'_> {
                             created_now: false,
                         });
                     }
+                    // Gone again after a 409 (deleted meanwhile), or never
+                    // there after a 403: report what the create answered.
                     if !e.is_unconfirmed() {
                         return Err(error(&e));
                     }
@@ -248,6 +269,7 @@ impl Env<'_> {
         known: &HashSet<String>,
         me: &str,
     ) -> Result<String, Diagnostic> {
+        self.changing();
         let error = |e: &ApiError| {
             api_error(
                 Step::Version,
@@ -358,6 +380,7 @@ impl Env<'_> {
     /// read before the first write, so a write whose answer was lost still
     /// counts as ours.
     async fn try_add_binding(&self, secret: &SecretRef, member: &str) -> Result<bool, ApiError> {
+        self.changing();
         let written = self
             .client
             .modify_secret_iam_policy(&self.op, &secret.name(), |p| {
@@ -388,6 +411,7 @@ impl Env<'_> {
 
     /// Removes `member` from the accessor role; a missing secret is success.
     pub async fn remove_binding(&self, secret: &SecretRef, member: &str) -> Result<(), Diagnostic> {
+        self.changing();
         let name = secret.name();
         let result = self
             .client
@@ -491,6 +515,7 @@ impl Env<'_> {
 
     /// Disables a version; already disabled, destroyed or gone is success.
     pub async fn disable_version(&self, name: &str) -> Result<(), Diagnostic> {
+        self.changing();
         match self.client.disable_secret_version(&self.op, name).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() || e.is_failed_precondition() => Ok(()),
@@ -505,6 +530,7 @@ impl Env<'_> {
 
     /// Destroys a version; already destroyed or gone is success.
     pub async fn destroy_version(&self, name: &str) -> Result<(), Diagnostic> {
+        self.changing();
         match self.client.destroy_secret_version(&self.op, name).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() || e.is_failed_precondition() => Ok(()),
@@ -520,14 +546,21 @@ impl Env<'_> {
     /// Deletes the secret if it is still as read with `etag`. Answers false
     /// when it changed meanwhile (a new user may have arrived: decide again).
     pub async fn delete_secret(&self, secret: &SecretRef, etag: &str) -> Result<bool, Diagnostic> {
+        self.changing();
         let etag = (!etag.is_empty()).then_some(etag);
         match self
             .client
             .delete_secret(&self.op, &secret.name(), etag)
             .await
         {
-            Ok(()) => Ok(true),
-            Err(e) if e.is_not_found() => Ok(true),
+            Ok(()) => {
+                self.saw_secret(secret, false);
+                Ok(true)
+            }
+            Err(e) if e.is_not_found() => {
+                self.saw_secret(secret, false);
+                Ok(true)
+            }
             Err(e) if e.is_failed_precondition() || e.is_aborted() => Ok(false),
             Err(e) => Err(api_error(
                 Step::Secret,
@@ -553,11 +586,6 @@ pub fn version_number(name: &str) -> Option<String> {
     ids::parse_version_name(name)
         .map(|r| r.version)
         .filter(|n| !n.is_empty())
-}
-
-/// Locks a cache, recovering from a poisoned lock (a cache is always valid).
-pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// IAM's answer when a member names a service account that does not exist
