@@ -141,7 +141,11 @@ fn plan_tests_an_existing_secret_once() {
         "Artifact Registry Admin holds the repository permissions: {text}"
     );
     assert_eq!(tests_on(&emu, before, "/secrets/team-token"), 1);
-    assert_eq!(tests_on(&emu, before, "/repositories/pypi-remote"), 1);
+    assert_eq!(
+        tests_on(&emu, before, "/repositories/pypi-remote"),
+        0,
+        "Artifact Registry Admin on the project answers for the repository: no second question"
+    );
     assert_no_mutation_since(&emu, before, "plan with a read-only caller");
 }
 

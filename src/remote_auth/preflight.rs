@@ -5,8 +5,9 @@
 //! (and usually only) question is one `testIamPermissions` on the project
 //! asking for everything the apply may do there: the project lookup, the
 //! repository update, and creating or using the secret. Only what the
-//! project does not grant is asked again of the repository and the secret,
-//! where a narrower grant may hold it. Answers are kept per provider
+//! project does not grant is asked again of the repository and the secret
+//! (read too, since only an existing secret needs no `create`), where a
+//! narrower grant may hold it. Answers are kept per provider
 //! instance: other resources planned by the same run, at the same time or
 //! later, pick what they need from them without asking again.
 
@@ -109,10 +110,15 @@ pub async fn check(env: &Env<'_>, repo: &RepositoryRef, secret: &SecretRef) -> O
         },
         async {
             if secret_lacks.is_empty() {
-                Ok(Vec::new())
-            } else {
-                held(env, Target::Secret, &secret_name).await
+                return None;
             }
+            // Whether the secret exists decides whether creating it counts;
+            // a test on a secret that does not exist may still answer.
+            let (found, on_secret) = tokio::join!(
+                env.get_secret(secret),
+                held(env, Target::Secret, &secret_name)
+            );
+            Some((matches!(found, Ok(Some(_))), on_secret))
         },
     );
     if let Ok(on_repo) = on_repo {
@@ -124,21 +130,22 @@ pub async fn check(env: &Env<'_>, repo: &RepositoryRef, secret: &SecretRef) -> O
         );
     }
     match on_secret {
+        None => {}
         // The secret exists: using it is what counts, wherever granted.
-        Ok(on_secret) => missing.extend(
+        Some((true, Ok(on_secret))) => missing.extend(
             secret_lacks
                 .iter()
                 .filter(|p| **p != SECRET_CREATION && !on_secret.iter().any(|h| h == *p))
                 .map(|p| format!("{p} on {secret_name}")),
         ),
-        // The apply creates it (Google may answer a missing secret with 403):
-        // the project must grant creating and using it.
-        Err(e) if e.is_not_found() || e.is_permission_denied() => missing.extend(
+        Some((true, Err(_))) => {}
+        // The apply creates it (or the caller cannot even read it): the
+        // project must grant creating and using it.
+        Some((false, _)) => missing.extend(
             secret_lacks
                 .iter()
                 .map(|p| format!("{p} on projects/{}", secret.project)),
         ),
-        Err(_) => {}
     }
     if missing.is_empty() {
         return None;
