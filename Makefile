@@ -71,6 +71,7 @@ demo: ## The quickstart against the local emulator, step by step.
 
 bench: tools ## Speed and memory as ratios from one run (not in `make test`); see BENCHMARKS.md.
 	@bash tools/bench.sh
+	@bash tools/bench_round_trips.sh | tee .tools/bench-round-trips.md
 
 docs: ## Regenerate docs/ from the provider schema and examples/.
 	$(CARGO) run --quiet --bin gen-docs
