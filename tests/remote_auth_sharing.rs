@@ -181,3 +181,50 @@ fn abandon_leaves_everything() {
         "everything is left as it was"
     );
 }
+
+/// A secret whose annotations have no room left for one more repository
+/// (Secret Manager allows 16 KiB of keys and values): the apply says so,
+/// names the limit, and changes nothing (the check comes before any write).
+#[test]
+fn a_secret_without_annotation_room_is_refused_before_any_change() {
+    let mut annotations = serde_json::Map::new();
+    for i in 0..4 {
+        annotations.insert(format!("team-note-{i}"), json!("x".repeat(4060)));
+    }
+    let seed = json!({
+        "projects": [{ "id": PROJECT, "number": PROJECT_NUMBER }],
+        "repositories": [seed_repository(PROJECT, "pypi-remote")],
+        "secrets": [{ "project": PROJECT, "secretId": "full-token", "annotations": annotations }],
+    });
+    let emu = Emulator::start_with_seed(&seed, &[]);
+    let wd = Workdir::new(&support::primary_terraform());
+    write_single(&wd, &emu, "pypi-remote", &token_lines("full-token", TOKEN));
+    let before = emu.requests().len();
+    let out = wd.tf(&["apply", "-auto-approve", "-no-color", "-input=false"]);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    let text = flat(&out);
+    assert!(
+        text.contains("Too many repositories share this secret") && text.contains("16384 bytes"),
+        "{text}"
+    );
+    // The create sent first (the secret may not exist) answers 409 and
+    // changes nothing; no write may succeed.
+    let writes: Vec<Value> = emu
+        .requests()
+        .into_iter()
+        .skip(before)
+        .filter(|e| e["method"] != "GET" && e["status"].as_u64().is_some_and(|s| s < 300))
+        .filter(|e| {
+            !e["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with(":testIamPermissions"))
+        })
+        .collect();
+    assert!(writes.is_empty(), "writes succeeded: {writes:#?}");
+    let secret = Target::new(&emu, "pypi-remote", "full-token").secret();
+    assert_eq!(
+        secret["annotations"].as_object().map(|a| a.len()),
+        Some(4),
+        "{secret}"
+    );
+}
