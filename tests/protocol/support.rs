@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
+use terraform_provider_pypi::tfplugin::proto::tfplugin6 as pb;
 use terraform_provider_pypi::tfplugin::proto::tfplugin6::provider_client::ProviderClient;
 use terraform_provider_pypi::tfplugin::provider::{
     ApplyResponse, ConfigureRequest, CreateRequest, DeleteRequest, DeleteResponse, ImportRequest,
@@ -266,6 +267,15 @@ impl Provider for FakeProvider {
             ("fake_echo".to_string(), Arc::new(EchoResource)),
         ])
     }
+}
+
+/// The summaries of the error diagnostics among `diags`.
+pub fn errors(diags: &[pb::Diagnostic]) -> Vec<String> {
+    diags
+        .iter()
+        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+        .map(|d| d.summary.clone())
+        .collect()
 }
 
 /// A running in-process server.
