@@ -2,15 +2,12 @@
 //! handshake line with and without AutoMTLS, and debug mode.
 
 use terraform_provider_pypi::tfplugin::proto::health::health_check_response::ServingStatus;
-use terraform_provider_pypi::tfplugin::proto::health::{
-    health_client::HealthClient, HealthCheckRequest,
-};
 use terraform_provider_pypi::tfplugin::proto::plugin::{
     grpc_controller_client::GrpcControllerClient, Empty,
 };
 use terraform_provider_pypi::tfplugin::proto::tfplugin6 as pb;
 
-use crate::support::{errors, plain_channel, terraform_like_cert, tls_channel};
+use crate::support::{errors, health, plain_channel, terraform_like_cert, tls_channel};
 
 const COOKIE: (&str, &str) = (
     "TF_PLUGIN_MAGIC_COOKIE",
@@ -55,6 +52,17 @@ async fn binary_without_protocol_6_exits_1() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("protocol 6"));
+}
+
+/// Sends SIGINT to a started plugin, as Terraform's Ctrl-C reaches it.
+#[cfg(unix)]
+fn interrupt(child: &tokio::process::Child) {
+    let pid = child.id().expect("pid").to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
 }
 
 /// Reads the first stdout line of a started plugin.
@@ -110,20 +118,8 @@ async fn binary_handshake_with_automtls_serves_terraform_and_shuts_down() {
 
     // Terraform's Ctrl-C reaches the plugin too; it must survive it.
     #[cfg(unix)]
-    {
-        let pid = child.id().expect("pid").to_string();
-        let sent = std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .expect("kill -INT");
-        assert!(sent.success());
-    }
-    HealthClient::new(channel.clone())
-        .check(HealthCheckRequest {
-            service: "plugin".into(),
-        })
-        .await
-        .expect("health");
+    interrupt(&child);
+    health(channel.clone()).await.expect("health");
     GrpcControllerClient::new(channel)
         .shutdown(Empty {})
         .await
@@ -192,18 +188,8 @@ async fn binary_debug_mode_prints_reattach_config_and_stops_on_interrupt() {
         .unwrap_or_default()
         .parse()
         .expect("addr");
-    let health = HealthClient::new(plain_channel(addr).await)
-        .check(HealthCheckRequest {
-            service: "plugin".into(),
-        })
-        .await
-        .expect("health");
-    assert_eq!(health.into_inner().status, ServingStatus::Serving as i32);
-    let pid = child.id().expect("pid").to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .expect("kill")
-        .success());
+    let status = health(plain_channel(addr).await).await.expect("health");
+    assert_eq!(status, ServingStatus::Serving as i32);
+    interrupt(&child);
     assert_eq!(child.wait().await.expect("wait").code(), Some(0));
 }

@@ -5,9 +5,6 @@
 use std::collections::HashMap;
 
 use terraform_provider_pypi::tfplugin::proto::health::health_check_response::ServingStatus;
-use terraform_provider_pypi::tfplugin::proto::health::{
-    health_client::HealthClient, HealthCheckRequest,
-};
 use terraform_provider_pypi::tfplugin::proto::plugin::{
     grpc_controller_client::GrpcControllerClient, grpc_stdio_client::GrpcStdioClient, Empty,
 };
@@ -15,7 +12,7 @@ use terraform_provider_pypi::tfplugin::proto::tfplugin6 as pb;
 use terraform_provider_pypi::tfplugin::serve::ServerTls;
 
 use crate::support::{
-    errors, plain_channel, plain_client, start, terraform_like_cert, tls_channel,
+    errors, health, plain_channel, plain_client, start, terraform_like_cert, tls_channel,
 };
 
 fn validate_req(
@@ -204,14 +201,8 @@ async fn unserved_rpcs_are_unimplemented_and_functions_empty() {
 async fn go_plugin_services_health_stdio_and_shutdown() {
     let server = start(None).await;
     let channel = plain_channel(server.addr).await;
-    let health = HealthClient::new(channel.clone())
-        .check(HealthCheckRequest {
-            service: "plugin".into(),
-        })
-        .await
-        .expect("health")
-        .into_inner();
-    assert_eq!(health.status, ServingStatus::Serving as i32);
+    let status = health(channel.clone()).await.expect("health");
+    assert_eq!(status, ServingStatus::Serving as i32);
     let mut stdio = GrpcStdioClient::new(channel.clone())
         .stream_stdio(())
         .await
@@ -226,6 +217,20 @@ async fn go_plugin_services_health_stdio_and_shutdown() {
     server.task.await.expect("join").expect("serve returned Ok");
 }
 
+/// Whether a TLS client presenting `client` gets a health answer: a refusal
+/// may come at connect or only at the first call, depending on when the
+/// server's check of the certificate reaches the client.
+async fn served(
+    addr: std::net::SocketAddr,
+    server_der: &[u8],
+    client: Option<(Vec<u8>, Vec<u8>)>,
+) -> bool {
+    match tls_channel(addr, server_der, client).await {
+        Err(_) => false,
+        Ok(channel) => health(channel).await.is_ok(),
+    }
+}
+
 #[tokio::test]
 async fn mtls_accepts_only_the_pinned_p521_client_certificate() {
     let (pem, cert_der, key_der) = terraform_like_cert();
@@ -236,46 +241,24 @@ async fn mtls_accepts_only_the_pinned_p521_client_certificate() {
     let channel = tls_channel(server.addr, &server_der, Some((cert_der, key_der)))
         .await
         .expect("mTLS connect");
-    let health = HealthClient::new(channel.clone())
-        .check(HealthCheckRequest {
-            service: "plugin".into(),
-        })
-        .await
-        .expect("health over mTLS");
-    assert_eq!(health.into_inner().status, ServingStatus::Serving as i32);
+    let status = health(channel.clone()).await.expect("health over mTLS");
+    assert_eq!(status, ServingStatus::Serving as i32);
 
-    // No client certificate: refused (at connect or at the first call).
-    let refused = match tls_channel(server.addr, &server_der, None).await {
-        Err(_) => true,
-        Ok(ch) => HealthClient::new(ch)
-            .check(HealthCheckRequest {
-                service: "plugin".into(),
-            })
-            .await
-            .is_err(),
-    };
-    assert!(refused, "a client without a certificate was served");
+    // No client certificate: refused.
+    assert!(
+        !served(server.addr, &server_der, None).await,
+        "a client without a certificate was served"
+    );
 
     // Another certificate of the same shape: refused as well.
     let (_, other_der, other_key) = terraform_like_cert();
-    let refused = match tls_channel(server.addr, &server_der, Some((other_der, other_key))).await {
-        Err(_) => true,
-        Ok(ch) => HealthClient::new(ch)
-            .check(HealthCheckRequest {
-                service: "plugin".into(),
-            })
-            .await
-            .is_err(),
-    };
-    assert!(refused, "a client with another certificate was served");
+    assert!(
+        !served(server.addr, &server_der, Some((other_der, other_key))).await,
+        "a client with another certificate was served"
+    );
 
     // The pinned client still works after the refusals.
-    HealthClient::new(channel)
-        .check(HealthCheckRequest {
-            service: "plugin".into(),
-        })
-        .await
-        .expect("still serving");
+    health(channel).await.expect("still serving");
     server.stop.cancel();
     server.task.await.expect("join").expect("serve returned Ok");
 }

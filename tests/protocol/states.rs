@@ -8,7 +8,10 @@ use terraform_provider_pypi::tfplugin::codec;
 use terraform_provider_pypi::tfplugin::proto::tfplugin6 as pb;
 use terraform_provider_pypi::tfplugin::Value;
 
-use crate::support::{errors, plain_client, start, state_with_token, thing_schema};
+use terraform_provider_pypi::tfplugin::proto::tfplugin6::provider_client::ProviderClient;
+use tonic::transport::Channel;
+
+use crate::support::{errors, msgpack, plain_client, start, state_with_token, thing_schema};
 
 #[tokio::test]
 async fn schema_attributes_set_exactly_one_of_type_and_nested_type() {
@@ -89,22 +92,43 @@ fn decode_state(dv: Option<pb::DynamicValue>) -> Value {
     codec::decode_msgpack(&dv.unwrap_or_default().msgpack, &ty).expect("msgpack state")
 }
 
+/// [`state_with_token`] as the server must return it: the write-only token null.
+fn state_without_token() -> Value {
+    let mut state = state_with_token();
+    if let Value::Object(m) = &mut state {
+        m.insert("token".into(), Value::Null);
+    }
+    state
+}
+
+/// UpgradeResourceState of `fake_thing` from a JSON state at `version`.
+async fn upgrade_from_json(
+    client: &mut ProviderClient<Channel>,
+    version: i64,
+    json: Vec<u8>,
+) -> pb::upgrade_resource_state::Response {
+    client
+        .upgrade_resource_state(pb::upgrade_resource_state::Request {
+            type_name: "fake_thing".into(),
+            version,
+            raw_state: Some(pb::RawState {
+                json,
+                flatmap: HashMap::new(),
+            }),
+        })
+        .await
+        .expect("upgrade")
+        .into_inner()
+}
+
 #[tokio::test]
 async fn write_only_values_are_nulled_in_every_returned_state() {
     let server = start(None).await;
     let mut client = plain_client(server.addr).await;
-    let mut want = state_with_token();
-    if let Value::Object(m) = &mut want {
-        m.insert("token".into(), Value::Null);
-    }
+    let want = state_without_token();
     let ty = thing_schema().block.object_type();
     let config = codec::encode_msgpack(&state_with_token(), &ty).expect("encode");
-    let dv = || {
-        Some(pb::DynamicValue {
-            msgpack: config.clone(),
-            json: Vec::new(),
-        })
-    };
+    let dv = || msgpack(config.clone());
 
     let read = client
         .read_resource(pb::read_resource::Request {
@@ -183,18 +207,7 @@ async fn write_only_values_are_nulled_in_every_returned_state() {
     );
 
     let json = codec::encode_json(&state_with_token(), &ty).expect("json");
-    let upgrade = client
-        .upgrade_resource_state(pb::upgrade_resource_state::Request {
-            type_name: "fake_thing".into(),
-            version: 1,
-            raw_state: Some(pb::RawState {
-                json,
-                flatmap: HashMap::new(),
-            }),
-        })
-        .await
-        .expect("upgrade")
-        .into_inner();
+    let upgrade = upgrade_from_json(&mut client, 1, json).await;
     assert!(upgrade.diagnostics.is_empty(), "{:?}", upgrade.diagnostics);
     assert_eq!(decode_state(upgrade.upgraded_state), want);
     server.stop.cancel();
@@ -224,20 +237,14 @@ async fn destroys_are_planned_by_the_framework_and_applied_through_delete() {
     let mut client = plain_client(server.addr).await;
     let ty = thing_schema().block.object_type();
     let state = codec::encode_msgpack(&state_with_token(), &ty).expect("encode");
-    let dv = |v: Vec<u8>| {
-        Some(pb::DynamicValue {
-            msgpack: v,
-            json: Vec::new(),
-        })
-    };
     let null = codec::encode_msgpack(&Value::Null, &ty).expect("encode null");
 
     let plan = client
         .plan_resource_change(pb::plan_resource_change::Request {
             type_name: "fake_thing".into(),
-            prior_state: dv(state.clone()),
-            proposed_new_state: dv(null.clone()),
-            config: dv(null.clone()),
+            prior_state: msgpack(state.clone()),
+            proposed_new_state: msgpack(null.clone()),
+            config: msgpack(null.clone()),
             prior_private: b"memory".to_vec(),
             ..Default::default()
         })
@@ -249,9 +256,9 @@ async fn destroys_are_planned_by_the_framework_and_applied_through_delete() {
 
     let destroy = |private: &[u8]| pb::apply_resource_change::Request {
         type_name: "fake_thing".into(),
-        prior_state: dv(state.clone()),
-        planned_state: dv(null.clone()),
-        config: dv(null.clone()),
+        prior_state: msgpack(state.clone()),
+        planned_state: msgpack(null.clone()),
+        config: msgpack(null.clone()),
         planned_private: private.to_vec(),
         ..Default::default()
     };
@@ -276,13 +283,9 @@ async fn destroys_are_planned_by_the_framework_and_applied_through_delete() {
         errors(&refused.diagnostics),
         vec!["delete refused".to_string()]
     );
-    let mut kept = state_with_token();
-    if let Value::Object(m) = &mut kept {
-        m.insert("token".into(), Value::Null);
-    }
     assert_eq!(
         decode_state(refused.new_state),
-        kept,
+        state_without_token(),
         "a failed destroy keeps the object"
     );
     assert_eq!(refused.private, b"kept".to_vec());
@@ -297,35 +300,14 @@ async fn upgrade_drops_attributes_removed_from_the_schema() {
     let json = codec::encode_json(&state_with_token(), &ty).expect("json");
     let mut stored: serde_json::Value = serde_json::from_slice(&json).expect("parse");
     stored["removed_in_v2"] = serde_json::Value::String("old".into());
-    let upgrade = client
-        .upgrade_resource_state(pb::upgrade_resource_state::Request {
-            type_name: "fake_thing".into(),
-            version: 1,
-            raw_state: Some(pb::RawState {
-                json: serde_json::to_vec(&stored).expect("json"),
-                flatmap: HashMap::new(),
-            }),
-        })
-        .await
-        .expect("upgrade")
-        .into_inner();
+    let stored = serde_json::to_vec(&stored).expect("json");
+    let upgrade = upgrade_from_json(&mut client, 1, stored).await;
     assert!(upgrade.diagnostics.is_empty(), "{:?}", upgrade.diagnostics);
     let got = decode_state(upgrade.upgraded_state);
     assert_eq!(got.attr("name"), &Value::String("one".into()));
     assert_eq!(got.attr("token"), &Value::Null);
     // A version this resource does not know is refused by the default upgrade.
-    let refused = client
-        .upgrade_resource_state(pb::upgrade_resource_state::Request {
-            type_name: "fake_thing".into(),
-            version: 0,
-            raw_state: Some(pb::RawState {
-                json,
-                flatmap: HashMap::new(),
-            }),
-        })
-        .await
-        .expect("upgrade")
-        .into_inner();
+    let refused = upgrade_from_json(&mut client, 0, json).await;
     assert_eq!(
         errors(&refused.diagnostics),
         vec!["Unsupported state version".to_string()]

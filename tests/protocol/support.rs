@@ -9,6 +9,9 @@ use async_trait::async_trait;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
+use terraform_provider_pypi::tfplugin::proto::health::{
+    health_client::HealthClient, HealthCheckRequest,
+};
 use terraform_provider_pypi::tfplugin::proto::tfplugin6 as pb;
 use terraform_provider_pypi::tfplugin::proto::tfplugin6::provider_client::ProviderClient;
 use terraform_provider_pypi::tfplugin::provider::{
@@ -276,6 +279,24 @@ pub fn errors(diags: &[pb::Diagnostic]) -> Vec<String> {
         .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
         .map(|d| d.summary.clone())
         .collect()
+}
+
+/// A msgpack dynamic value, as the requests carry states and configurations.
+pub fn msgpack(bytes: Vec<u8>) -> Option<pb::DynamicValue> {
+    Some(pb::DynamicValue {
+        msgpack: bytes,
+        json: Vec::new(),
+    })
+}
+
+/// Asks the go-plugin health service on `channel` about the `plugin` service.
+pub async fn health(channel: Channel) -> Result<i32, tonic::Status> {
+    let answer = HealthClient::new(channel)
+        .check(HealthCheckRequest {
+            service: "plugin".into(),
+        })
+        .await?;
+    Ok(answer.into_inner().status)
 }
 
 /// A running in-process server.
