@@ -50,6 +50,16 @@ fn landscape() -> (Emulator, String, String) {
     (emu, a, b)
 }
 
+/// Whether the primary Terraform has `terraform query` (1.14 and later);
+/// says so when a test is skipped for want of it.
+fn has_query() -> bool {
+    let has = support::primary_terraform().at_least(1, 14);
+    if !has {
+        eprintln!("skipped: terraform query needs Terraform 1.14+");
+    }
+    has
+}
+
 /// A working directory with the provider configuration and `query` as
 /// `main.tfquery.hcl`.
 fn workdir(emu: &Emulator, query: &str) -> Workdir {
@@ -103,9 +113,7 @@ fn identity(repo: &str) -> Value {
 
 #[test]
 fn query_lists_exactly_the_repositories_with_credentials() {
-    let tf = support::primary_terraform();
-    if !tf.at_least(1, 14) {
-        eprintln!("skipped: terraform query needs Terraform 1.14+");
+    if !has_query() {
         return;
     }
     let (emu, a, b) = landscape();
@@ -171,9 +179,7 @@ fn query_lists_exactly_the_repositories_with_credentials() {
 /// and finds the repository configured by hand in another region too.
 #[test]
 fn query_without_location_searches_every_location() {
-    let tf = support::primary_terraform();
-    if !tf.at_least(1, 14) {
-        eprintln!("skipped: terraform query needs Terraform 1.14+");
+    if !has_query() {
         return;
     }
     let (emu, _, _) = landscape();
@@ -198,9 +204,7 @@ fn query_without_location_searches_every_location() {
 
 #[test]
 fn query_honours_limit_and_reports_bad_config_on_its_attribute() {
-    let tf = support::primary_terraform();
-    if !tf.at_least(1, 14) {
-        eprintln!("skipped: terraform query needs Terraform 1.14+");
+    if !has_query() {
         return;
     }
     let (emu, _, _) = landscape();
@@ -221,9 +225,7 @@ fn query_honours_limit_and_reports_bad_config_on_its_attribute() {
 
 #[test]
 fn generated_configuration_imports_without_changes() {
-    let tf = support::primary_terraform();
-    if !tf.at_least(1, 14) {
-        eprintln!("skipped: terraform query needs Terraform 1.14+");
+    if !has_query() {
         return;
     }
     let (emu, a, b) = landscape();

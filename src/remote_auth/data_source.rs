@@ -10,10 +10,10 @@ use serde::Deserialize;
 
 use super::errors::{api_error, Step};
 use super::ids::{self, RepositoryRef};
+use super::instance::Instance;
 use super::model::set;
 use super::read;
-use super::steps::{version_number, Caches, Env};
-use crate::google::Op;
+use super::steps::{version_number, Env};
 use crate::provider::handle::ProviderHandle;
 use crate::tfplugin::schema::StringKind;
 use crate::tfplugin::typed::{self, Attr};
@@ -47,18 +47,15 @@ impl Config {
 
 /// The `pypi_remote_auth` data source type.
 pub struct RemoteAuthData {
-    /// Filled by ConfigureProvider; gives the Google client and the provider's project.
-    handle: ProviderHandle,
-    /// Project numbers, kept for the provider instance's lifetime.
-    caches: Caches,
+    /// The configuration handle and the caches.
+    instance: Instance,
 }
 
 impl RemoteAuthData {
     /// A data source bound to the provider's configuration handle.
     pub fn new(handle: ProviderHandle) -> RemoteAuthData {
         RemoteAuthData {
-            handle,
-            caches: Caches::default(),
+            instance: Instance::new(handle),
         }
     }
 }
@@ -290,7 +287,7 @@ impl DataSource for RemoteAuthData {
             Ok(c) => c,
             Err(d) => return (config, d.into()),
         };
-        let configured = match self.handle.get() {
+        let configured = match self.instance.configured() {
             Ok(configured) => configured,
             Err(d) => return (config, d.into()),
         };
@@ -302,11 +299,7 @@ impl DataSource for RemoteAuthData {
             }
             Err(d) => return (config, d),
         };
-        let env = Env {
-            client: &configured.client,
-            op: Op::new(READ_TIMEOUT, ctx.cancel.clone()),
-            caches: &self.caches,
-        };
+        let env = self.instance.env(&configured, ctx, READ_TIMEOUT);
         let mut state = config.clone();
         match read_into(&env, &repo, &mut state).await {
             Ok(warnings) => (state, warnings),

@@ -12,11 +12,12 @@ use tokio::sync::mpsc::Sender;
 
 use super::errors::{api_error, Step};
 use super::ids::{self, RepositoryRef};
+use super::instance::Instance;
 use super::model::{self, set};
 use super::read;
-use super::steps::{Caches, Env};
+use super::steps::Env;
 use crate::google::artifactregistry::Repository;
-use crate::google::{ApiError, Op};
+use crate::google::ApiError;
 use crate::provider::handle::ProviderHandle;
 use crate::tfplugin::provider::ListEvent;
 use crate::tfplugin::schema::StringKind;
@@ -55,18 +56,15 @@ impl ListConfig {
 
 /// The `pypi_remote_auth` list resource type.
 pub struct RemoteAuthList {
-    /// Filled by ConfigureProvider; gives the Google client and the provider's project.
-    handle: ProviderHandle,
-    /// Project numbers, kept for the provider instance's lifetime.
-    caches: Caches,
+    /// The configuration handle and the caches.
+    instance: Instance,
 }
 
 impl RemoteAuthList {
     /// A list resource bound to the provider's configuration handle.
     pub fn new(handle: ProviderHandle) -> RemoteAuthList {
         RemoteAuthList {
-            handle,
-            caches: Caches::default(),
+            instance: Instance::new(handle),
         }
     }
 }
@@ -235,7 +233,7 @@ impl ListResource for RemoteAuthList {
         if diags.has_errors() {
             return diags;
         }
-        let configured = match self.handle.get() {
+        let configured = match self.instance.configured() {
             Ok(configured) => configured,
             Err(d) => return d.into(),
         };
@@ -253,11 +251,7 @@ impl ListResource for RemoteAuthList {
             .ok()
             .filter(|n| *n > 0)
             .unwrap_or(u64::MAX);
-        let env = Env {
-            client: &configured.client,
-            op: Op::new(LIST_TIMEOUT, ctx.cancel.clone()),
-            caches: &self.caches,
-        };
+        let env = self.instance.env(&configured, ctx, LIST_TIMEOUT);
         let locations = match c.location.known() {
             Some(l) => vec![l.clone()],
             None => match env.client.list_locations(&env.op, &project).await {

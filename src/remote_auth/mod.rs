@@ -4,7 +4,8 @@
 //!
 //! The files read top to bottom: [`schema`] → [`validate`] / [`plan`] →
 //! [`apply`] → [`read`] → [`import`]; [`data_source`] and [`list`] reuse
-//! the read side. Shared pieces sit beside them: [`ids`] (names and import
+//! the read side. Shared pieces sit beside them: [`instance`] (the
+//! configuration handle and caches each type keeps), [`ids`] (names and import
 //! IDs), [`model`] (the typed attributes), [`private`] and [`sharing`]
 //! (the memory kept in private state and on the secret), [`steps`] (the
 //! Google calls of the guide), [`converge`] (the one routine that performs
@@ -18,6 +19,7 @@ pub mod data_source;
 pub mod errors;
 pub mod ids;
 pub mod import;
+pub mod instance;
 pub mod list;
 pub mod model;
 pub mod plan;

@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::google::Op;
-use crate::provider::handle::{Configured, ProviderHandle};
+use crate::provider::handle::ProviderHandle;
 use crate::tfplugin::provider::{
     ApplyResponse, CreateRequest, DeleteRequest, DeleteResponse, ImportRequest, ImportResponse,
     PlanRequest, PlanResponse, ReadRequest, ReadResponse, UpdateRequest, ValidateRequest,
@@ -15,9 +14,9 @@ use crate::tfplugin::{
     CallContext, Diagnostic, Diagnostics, IdentitySchema, Resource, Schema, Value,
 };
 
+use super::instance::Instance;
 use super::model::Model;
 use super::private::Private;
-use super::steps::{Caches, Env};
 use super::{apply, import, model, plan, read, schema, timeouts, validate};
 
 /// How long plan's read-only checks and Read may take.
@@ -25,32 +24,15 @@ const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// The `pypi_remote_auth` resource type.
 pub struct RemoteAuth {
-    /// Filled by ConfigureProvider; gives the Google client and the provider's project.
-    handle: ProviderHandle,
-    /// Project numbers and preflight results, kept for the provider instance's lifetime.
-    caches: Caches,
+    /// The configuration handle and the caches.
+    instance: Instance,
 }
 
 impl RemoteAuth {
     /// A resource bound to the provider's configuration handle.
     pub fn new(handle: ProviderHandle) -> RemoteAuth {
         RemoteAuth {
-            handle,
-            caches: Caches::default(),
-        }
-    }
-
-    /// The Google access one RPC runs with, for at most `timeout`.
-    fn env<'a>(
-        &'a self,
-        configured: &'a Configured,
-        ctx: &CallContext,
-        timeout: Duration,
-    ) -> Env<'a> {
-        Env {
-            client: &configured.client,
-            op: Op::new(timeout, ctx.cancel.clone()),
-            caches: &self.caches,
+            instance: Instance::new(handle),
         }
     }
 }
@@ -97,7 +79,7 @@ impl Resource for RemoteAuth {
     }
 
     async fn plan(&self, ctx: &CallContext, req: PlanRequest) -> PlanResponse {
-        let configured = match self.handle.get() {
+        let configured = match self.instance.configured() {
             Ok(c) => c,
             Err(d) => {
                 return PlanResponse {
@@ -107,11 +89,9 @@ impl Resource for RemoteAuth {
             }
         };
         let env = plan::PlanEnv {
-            remote: configured.complete.then(|| Env {
-                client: &configured.client,
-                op: Op::new(READ_TIMEOUT, ctx.cancel.clone()),
-                caches: &self.caches,
-            }),
+            remote: configured
+                .complete
+                .then(|| self.instance.env(&configured, ctx, READ_TIMEOUT)),
             provider_project: configured.project.as_deref(),
             complete: configured.complete,
             now_unix: super::private::unix_now(),
@@ -124,7 +104,7 @@ impl Resource for RemoteAuth {
             diagnostics: d,
             ..ApplyResponse::default()
         };
-        let configured = match self.handle.get() {
+        let configured = match self.instance.configured() {
             Ok(c) => c,
             Err(d) => return fail(d.into()),
         };
@@ -132,7 +112,9 @@ impl Resource for RemoteAuth {
             Ok(m) => m,
             Err(d) => return fail(d.into()),
         };
-        let env = self.env(&configured, ctx, timeout_of(&planned, |t| &t.create));
+        let env = self
+            .instance
+            .env(&configured, ctx, timeout_of(&planned, |t| &t.create));
         let change = apply::Change {
             planned_value: &req.planned_state,
             planned: &planned,
@@ -149,7 +131,7 @@ impl Resource for RemoteAuth {
             diagnostics: d,
             ..ApplyResponse::default()
         };
-        let configured = match self.handle.get() {
+        let configured = match self.instance.configured() {
             Ok(c) => c,
             Err(d) => return keep(d.into()),
         };
@@ -158,7 +140,9 @@ impl Resource for RemoteAuth {
                 Ok(m) => m,
                 Err(d) => return keep(d.into()),
             };
-        let env = self.env(&configured, ctx, timeout_of(&planned, |t| &t.update));
+        let env = self
+            .instance
+            .env(&configured, ctx, timeout_of(&planned, |t| &t.update));
         let change = apply::Change {
             planned_value: &req.planned_state,
             planned: &planned,
@@ -174,7 +158,7 @@ impl Resource for RemoteAuth {
             diagnostics: d,
             ..DeleteResponse::default()
         };
-        let configured = match self.handle.get() {
+        let configured = match self.instance.configured() {
             Ok(c) => c,
             Err(d) => return fail(d.into()),
         };
@@ -182,7 +166,9 @@ impl Resource for RemoteAuth {
             Ok(m) => m,
             Err(d) => return fail(d.into()),
         };
-        let env = self.env(&configured, ctx, timeout_of(&prior, |t| &t.delete));
+        let env = self
+            .instance
+            .env(&configured, ctx, timeout_of(&prior, |t| &t.delete));
         let out = apply::delete(&env, &prior, &req.private, configured.project.as_deref()).await;
         DeleteResponse {
             private: Some(out.private),
@@ -192,7 +178,7 @@ impl Resource for RemoteAuth {
     }
 
     async fn read(&self, ctx: &CallContext, req: ReadRequest) -> ReadResponse {
-        let configured = match self.handle.get() {
+        let configured = match self.instance.configured() {
             Ok(c) => c,
             Err(d) => {
                 return ReadResponse {
@@ -203,11 +189,7 @@ impl Resource for RemoteAuth {
                 }
             }
         };
-        let env = Env {
-            client: &configured.client,
-            op: Op::new(READ_TIMEOUT, ctx.cancel.clone()),
-            caches: &self.caches,
-        };
+        let env = self.instance.env(&configured, ctx, READ_TIMEOUT);
         read::read(
             &env,
             &req.current_state,
@@ -218,7 +200,11 @@ impl Resource for RemoteAuth {
     }
 
     async fn import(&self, _ctx: &CallContext, req: ImportRequest) -> ImportResponse {
-        let project = self.handle.get().ok().and_then(|c| c.project.clone());
+        let project = self
+            .instance
+            .configured()
+            .ok()
+            .and_then(|c| c.project.clone());
         import::import(&req.id, req.identity.as_ref(), project.as_deref())
     }
 }

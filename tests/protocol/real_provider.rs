@@ -8,7 +8,7 @@ use terraform_provider_pypi::tfplugin::proto::tfplugin6 as pb;
 use terraform_provider_pypi::tfplugin::{codec, Number, Provider, Value};
 use terraform_provider_pypi::PypiProvider;
 
-use crate::support::{plain_client, start_plain, TestServer};
+use crate::support::{msgpack, plain_client, start_plain, TestServer};
 
 const RESOURCE: &str = "pypi_remote_auth";
 
@@ -41,10 +41,7 @@ fn token_wo_config() -> Vec<u8> {
 fn validate_req(write_only: Option<bool>) -> pb::validate_resource_config::Request {
     pb::validate_resource_config::Request {
         type_name: RESOURCE.into(),
-        config: Some(pb::DynamicValue {
-            msgpack: token_wo_config(),
-            json: Vec::new(),
-        }),
+        config: msgpack(token_wo_config()),
         client_capabilities: write_only.map(|w| pb::ClientCapabilities {
             deferral_allowed: false,
             write_only_attributes_allowed: w,

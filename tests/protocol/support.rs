@@ -9,6 +9,10 @@ use async_trait::async_trait;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
+use terraform_provider_pypi::tfplugin::proto::health::{
+    health_client::HealthClient, HealthCheckRequest,
+};
+use terraform_provider_pypi::tfplugin::proto::tfplugin6 as pb;
 use terraform_provider_pypi::tfplugin::proto::tfplugin6::provider_client::ProviderClient;
 use terraform_provider_pypi::tfplugin::provider::{
     ApplyResponse, ConfigureRequest, CreateRequest, DeleteRequest, DeleteResponse, ImportRequest,
@@ -266,6 +270,33 @@ impl Provider for FakeProvider {
             ("fake_echo".to_string(), Arc::new(EchoResource)),
         ])
     }
+}
+
+/// The summaries of the error diagnostics among `diags`.
+pub fn errors(diags: &[pb::Diagnostic]) -> Vec<String> {
+    diags
+        .iter()
+        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+        .map(|d| d.summary.clone())
+        .collect()
+}
+
+/// A msgpack dynamic value, as the requests carry states and configurations.
+pub fn msgpack(bytes: Vec<u8>) -> Option<pb::DynamicValue> {
+    Some(pb::DynamicValue {
+        msgpack: bytes,
+        json: Vec::new(),
+    })
+}
+
+/// Asks the go-plugin health service on `channel` about the `plugin` service.
+pub async fn health(channel: Channel) -> Result<i32, tonic::Status> {
+    let answer = HealthClient::new(channel)
+        .check(HealthCheckRequest {
+            service: "plugin".into(),
+        })
+        .await?;
+    Ok(answer.into_inner().status)
 }
 
 /// A running in-process server.

@@ -10,7 +10,7 @@ use terraform_provider_pypi::tfplugin::{codec, Number, Type, Value};
 
 use crate::echo::echo_schema;
 use crate::mp::{dynamic, encode, obj, refined_unknown, s, unknown, M};
-use crate::support::{plain_client, start};
+use crate::support::{errors, msgpack, plain_client, start};
 
 /// A 30-digit integer: beyond i64 and not exact in f64, so it travels as text.
 const BIG: &str = "123456789012345678901234567890";
@@ -142,21 +142,6 @@ fn echo_value() -> Value {
     Value::Object(attrs)
 }
 
-fn dv(bytes: Vec<u8>) -> Option<pb::DynamicValue> {
-    Some(pb::DynamicValue {
-        msgpack: bytes,
-        json: Vec::new(),
-    })
-}
-
-fn errors(diags: &[pb::Diagnostic]) -> Vec<String> {
-    diags
-        .iter()
-        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
-        .map(|d| d.summary.clone())
-        .collect()
-}
-
 /// Plans `proposed` for `fake_echo` (config = proposed) and returns the planned msgpack.
 async fn plan_echo(proposed: Vec<u8>) -> Vec<u8> {
     let server = start(None).await;
@@ -164,8 +149,8 @@ async fn plan_echo(proposed: Vec<u8>) -> Vec<u8> {
     let plan = client
         .plan_resource_change(pb::plan_resource_change::Request {
             type_name: "fake_echo".into(),
-            proposed_new_state: dv(proposed.clone()),
-            config: dv(proposed),
+            proposed_new_state: msgpack(proposed.clone()),
+            config: msgpack(proposed),
             ..Default::default()
         })
         .await
@@ -338,7 +323,7 @@ async fn diagnostic_paths_with_attribute_index_and_key_steps_reach_the_protobuf(
     let resp = client
         .validate_resource_config(pb::validate_resource_config::Request {
             type_name: "fake_echo".into(),
-            config: dv(config),
+            config: msgpack(config),
             client_capabilities: None,
         })
         .await
