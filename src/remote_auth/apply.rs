@@ -5,11 +5,11 @@
 //! or destroy finishes it.
 
 use crate::tfplugin::provider::ApplyResponse;
-use crate::tfplugin::{Diagnostic, Value};
+use crate::tfplugin::{Attr, Diagnostic, Value};
 
 use super::converge::{self, Desired, Progress};
 use super::ids::{self, RepositoryRef};
-use super::model::{self, opt_string, set, DeletionPolicy, Model, PreviousVersionPolicy};
+use super::model::{self, DeletionPolicy, Model, PreviousVersionPolicy};
 use super::private::{same_version_tail, Private};
 use super::release::{self, Release};
 use super::steps::Env;
@@ -17,9 +17,7 @@ use super::validate::{self, Resolved};
 
 /// The typed inputs of one create or update, decoded once by the resource.
 pub struct Change<'a> {
-    /// The planned state as Terraform sent it (the returned state is built from it).
-    pub planned_value: &'a Value,
-    /// The planned state, typed.
+    /// The planned state, typed (the returned state is built from it).
     pub planned: &'a Model,
     /// The configuration (the only place a write-only token is seen).
     pub config: &'a Model,
@@ -29,23 +27,21 @@ pub struct Change<'a> {
 
 /// The planned values with every computed value filled from `p` (null
 /// where the apply did not get that far).
-fn state(planned: &Value, repo: &RepositoryRef, p: &Progress) -> Value {
-    let mut s = planned.clone();
-    set(&mut s, "id", Value::String(repo.name()));
-    set(&mut s, "project_number", opt_string(p.number.as_deref()));
-    set(&mut s, "service_agent", opt_string(p.agent.as_deref()));
+fn state(planned: &Model, repo: &RepositoryRef, p: &Progress) -> Value {
     // A planned version names the same version in whichever form it was
     // read (Google answers project numbers): keep the planned spelling.
-    let planned_version = match planned.attr("secret_version") {
-        Value::String(v) => Some(v.as_str()),
-        _ => None,
-    };
-    let version = match (planned_version, p.version.as_deref()) {
+    let version = match (planned.secret_version.known(), &p.version) {
         (Some(a), Some(b)) if same_version_tail(a, b) => Some(a),
-        (_, b) => b,
+        (_, b) => b.as_ref(),
     };
-    set(&mut s, "secret_version", opt_string(version));
-    s
+    Model {
+        id: Attr::Known(repo.name()),
+        project_number: p.number.clone().into(),
+        service_agent: p.agent.clone().into(),
+        secret_version: version.cloned().into(),
+        ..planned.clone()
+    }
+    .to_value()
 }
 
 /// Assembles the response.
@@ -106,12 +102,7 @@ fn desired<'a>(
         number: c.planned.project_number.known().cloned(),
         create_first,
         new_token,
-        replicas: c
-            .planned
-            .secret_replica_locations
-            .known()
-            .cloned()
-            .unwrap_or_default(),
+        replicas: c.planned.replica_locations(),
         labels: c.planned.secret_labels.known().cloned().unwrap_or_default(),
         create_agent: c.planned.create_service_agent_or_default(),
         previous: PreviousVersionPolicy::of(&c.planned.previous_version_policy),
@@ -135,7 +126,7 @@ pub async fn create(env: &Env<'_>, c: &Change<'_>) -> ApplyResponse {
     };
     // A create that fails is tainted by Terraform and replaced; its private
     // state (no `version`) tells that destroy that it never completed.
-    let new_state = state(c.planned_value, &r.repo, &progress);
+    let new_state = state(c.planned, &r.repo, &progress);
     respond(new_state, &r.repo, &private, result)
 }
 
@@ -178,7 +169,7 @@ pub async fn update(
         private.drift.clear();
     }
     let new_state = if progress.repointed {
-        state(c.planned_value, &new.repo, &progress)
+        state(c.planned, &new.repo, &progress)
     } else {
         prior_value.clone()
     };
@@ -277,14 +268,15 @@ async fn delete_steps(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfplugin::Attr;
 
     #[test]
     fn state_fills_computed() {
-        let mut planned = model::empty_state();
-        for k in ["secret_version", "service_agent", "project_number"] {
-            set(&mut planned, k, Value::Unknown);
-        }
+        let planned = Model {
+            secret_version: Attr::Unknown,
+            service_agent: Attr::Unknown,
+            project_number: Attr::Unknown,
+            ..Model::default()
+        };
         let repo = RepositoryRef {
             project: "demo-project".into(),
             location: "us".into(),

@@ -6,12 +6,12 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::errors::{api_error, Step};
 use super::ids::{self, RepositoryRef};
 use super::instance::Instance;
-use super::model::set;
+use super::model::object_of;
 use super::read;
 use super::steps::{version_number, Env};
 use crate::provider::handle::ProviderHandle;
@@ -25,21 +25,40 @@ use crate::tfplugin::{
 /// How long one read may take.
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
-/// The data source's arguments.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// All attributes of the data source, named as in the schema: the
+/// arguments as configured, and what [`read_into`] fills.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Config {
+pub struct DataModel {
+    /// The repository's full name.
+    pub id: Attr<String>,
     /// Project of the repository; see [`resolve`] for the defaults.
     pub project: Attr<String>,
     /// Location of the repository.
     pub location: Attr<String>,
     /// Repository ID or full name.
     pub repository: Attr<String>,
+    /// Username sent to the upstream.
+    pub username: Attr<String>,
+    /// Project ID of the secret holding the token.
+    pub secret_project: Attr<String>,
+    /// ID of the secret holding the token.
+    pub secret_id: Attr<String>,
+    /// Full name of the secret version in use.
+    pub secret_version: Attr<String>,
+    /// State of the version in use.
+    pub secret_version_state: Attr<String>,
+    /// Email of the repository project's Artifact Registry service agent.
+    pub service_agent: Attr<String>,
+    /// Number of the repository's project.
+    pub project_number: Attr<String>,
+    /// Whether the service agent may read the secret.
+    pub service_agent_has_access: Attr<bool>,
 }
 
-impl Config {
+impl DataModel {
     /// Decodes the configuration (anything but an object reads as all-null).
-    fn from_value(v: &Value) -> Result<Config, Diagnostic> {
+    fn from_value(v: &Value) -> Result<DataModel, Diagnostic> {
         typed::from_object_or_default(v)
             .map_err(|e| e.into_bug_diagnostic("Unexpected configuration"))
     }
@@ -60,15 +79,11 @@ impl RemoteAuthData {
     }
 }
 
-/// Builds one attribute.
-fn attr(name: &str, ty: Type, presence: Presence, description: &str) -> Attribute {
-    Attribute::new(name, ty, presence, description)
-}
-
 /// The data source schema.
 pub fn schema() -> Schema {
-    let computed =
-        |name: &str, description: &str| attr(name, Type::String, Presence::Computed, description);
+    let computed = |name: &str, description: &str| {
+        Attribute::new(name, Type::String, Presence::Computed, description)
+    };
     Schema {
         version: 0,
         block: Block {
@@ -76,9 +91,9 @@ pub fn schema() -> Schema {
             description_kind: StringKind::Markdown,
             attributes: vec![
                 computed("id", "The repository's full name, `projects/PROJECT/locations/LOCATION/repositories/REPOSITORY`."),
-                attr("project", Type::String, Presence::OptionalComputed, "Project ID of the repository. Defaults to the project in a full `repository` name, else the provider's `project`."),
-                attr("location", Type::String, Presence::Required, "Location of the repository, e.g. `us-central1` or `europe`."),
-                attr("repository", Type::String, Presence::Required, "The PyPI remote repository (`mode = REMOTE_REPOSITORY`, `format = PYTHON`): its ID, or its full name `projects/PROJECT/locations/LOCATION/repositories/REPOSITORY`."),
+                Attribute::new("project", Type::String, Presence::OptionalComputed, "Project ID of the repository. Defaults to the project in a full `repository` name, else the provider's `project`."),
+                Attribute::new("location", Type::String, Presence::Required, "Location of the repository, e.g. `us-central1` or `europe`."),
+                Attribute::new("repository", Type::String, Presence::Required, "The PyPI remote repository (`mode = REMOTE_REPOSITORY`, `format = PYTHON`): its ID, or its full name `projects/PROJECT/locations/LOCATION/repositories/REPOSITORY`."),
                 computed("username", "Username sent to the upstream, e.g. `__token__`; null without credentials."),
                 computed("secret_project", "Project ID of the secret holding the token; null without credentials."),
                 computed("secret_id", "ID of the secret holding the token; null without credentials."),
@@ -86,7 +101,7 @@ pub fn schema() -> Schema {
                 computed("secret_version_state", "State of the version in use: `ENABLED`, `DISABLED` or `DESTROYED`; null without credentials or when the version does not exist."),
                 computed("service_agent", "Email of the repository project's Artifact Registry service agent."),
                 computed("project_number", "Number of the repository's project."),
-                attr("service_agent_has_access", Type::Bool, Presence::Computed, "True when the service agent holds `roles/secretmanager.secretAccessor` on the secret through an unconditional binding of the secret's own policy, as Google's guide sets it up; false without credentials."),
+                Attribute::new("service_agent_has_access", Type::Bool, Presence::Computed, "True when the service agent holds `roles/secretmanager.secretAccessor` on the secret through an unconditional binding of the secret's own policy, as Google's guide sets it up; false without credentials."),
             ],
             ..Block::default()
         },
@@ -96,7 +111,7 @@ pub fn schema() -> Schema {
 /// The repository the configuration names: project from `project`, else
 /// the full `repository` name, else the provider. `Ok(None)` while unknown.
 pub fn resolve(
-    c: &Config,
+    c: &DataModel,
     provider_project: Option<&str>,
 ) -> Result<Option<RepositoryRef>, Diagnostics> {
     let mut d = Diagnostics::default();
@@ -159,7 +174,7 @@ pub fn resolve(
 async fn read_into(
     env: &Env<'_>,
     repo: &RepositoryRef,
-    state: &mut Value,
+    state: &mut DataModel,
 ) -> Result<Diagnostics, Diagnostic> {
     let name = repo.name();
     let at_repository = |d: Diagnostic| d.at(AttributePath::attr("repository"));
@@ -181,20 +196,18 @@ async fn read_into(
     }
     let number = env.project_number(&repo.project).await?;
     let agent = ids::service_agent_email(&number);
-    set(state, "id", Value::String(name.clone()));
-    set(state, "project", Value::String(repo.project.clone()));
-    set(state, "project_number", Value::String(number.clone()));
-    set(state, "service_agent", Value::String(agent.clone()));
-    set(state, "service_agent_has_access", Value::Bool(false));
-    for attr in [
-        "username",
-        "secret_project",
-        "secret_id",
-        "secret_version",
-        "secret_version_state",
-    ] {
-        set(state, attr, Value::Null);
-    }
+    // The arguments as configured, the secret attributes null until the
+    // credentials are read below.
+    *state = DataModel {
+        id: Attr::Known(name.clone()),
+        project: Attr::Known(repo.project.clone()),
+        project_number: Attr::Known(number.clone()),
+        service_agent: Attr::Known(agent.clone()),
+        service_agent_has_access: Attr::Known(false),
+        location: state.location.clone(),
+        repository: state.repository.clone(),
+        ..DataModel::default()
+    };
     let Some(creds) = repository
         .credentials()
         .filter(|c| !c.password_secret_version.is_empty())
@@ -208,14 +221,10 @@ async fn read_into(
         )));
     };
     let secret_project = read::secret_project_id(env, &version.secret.project, repo, &number).await;
-    set(state, "username", Value::String(creds.username.clone()));
-    set(state, "secret_project", Value::String(secret_project));
-    set(state, "secret_id", Value::String(version.secret.id.clone()));
-    set(
-        state,
-        "secret_version",
-        Value::String(creds.password_secret_version.clone()),
-    );
+    state.username = Attr::Known(creds.username.clone());
+    state.secret_project = Attr::Known(secret_project);
+    state.secret_id = Attr::Known(version.secret.id.clone());
+    state.secret_version = Attr::Known(creds.password_secret_version.clone());
     let secret_name = version.secret.name();
     // Shared with every other read of this run that uses the secret.
     let (versions, policy) = tokio::join!(
@@ -229,7 +238,7 @@ async fn read_into(
     });
     let mut warnings = Diagnostics::default();
     match version_meta {
-        Ok(Some(v)) => set(state, "secret_version_state", Value::String(v.state)),
+        Ok(Some(v)) => state.secret_version_state = Attr::Known(v.state),
         Ok(None) => warnings.push(missing_version(&name, &creds.password_secret_version)),
         Err(e) if e.is_not_found() => {
             warnings.push(missing_version(&name, &creds.password_secret_version))
@@ -245,11 +254,9 @@ async fn read_into(
     }
     let member = ids::service_agent_member(&agent);
     match policy {
-        Ok(p) => set(
-            state,
-            "service_agent_has_access",
-            Value::Bool(p.has_member(ids::ACCESSOR_ROLE, &member)),
-        ),
+        Ok(p) => {
+            state.service_agent_has_access = Attr::Known(p.has_member(ids::ACCESSOR_ROLE, &member));
+        }
         Err(e) if e.is_not_found() => {}
         Err(e) => {
             return Err(api_error(
@@ -270,7 +277,7 @@ impl DataSource for RemoteAuthData {
     }
 
     async fn validate(&self, _ctx: &CallContext, config: Value) -> Diagnostics {
-        let c = match Config::from_value(&config) {
+        let c = match DataModel::from_value(&config) {
             Ok(c) => c,
             Err(d) => return d.into(),
         };
@@ -283,7 +290,7 @@ impl DataSource for RemoteAuthData {
     }
 
     async fn read(&self, ctx: &CallContext, config: Value) -> (Value, Diagnostics) {
-        let c = match Config::from_value(&config) {
+        let c = match DataModel::from_value(&config) {
             Ok(c) => c,
             Err(d) => return (config, d.into()),
         };
@@ -300,9 +307,9 @@ impl DataSource for RemoteAuthData {
             Err(d) => return (config, d),
         };
         let env = self.instance.env(&configured, ctx, READ_TIMEOUT);
-        let mut state = config.clone();
+        let mut state = c;
         match read_into(&env, &repo, &mut state).await {
-            Ok(warnings) => (state, warnings),
+            Ok(warnings) => (object_of(&state), warnings),
             Err(d) => (config, d.into()),
         }
     }
@@ -314,4 +321,24 @@ fn missing_version(name: &str, version: &str) -> Diagnostic {
         "Secret version in use does not exist",
         format!("{name} uses {version}, which does not exist (or its secret was deleted): the repository cannot authenticate to its upstream."),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_has_exactly_the_schema_attributes() {
+        let Value::Object(state) = object_of(&DataModel::default()) else {
+            panic!("an object")
+        };
+        let mut want: Vec<String> = schema()
+            .block
+            .attributes
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        want.sort_unstable();
+        assert_eq!(state.into_keys().collect::<Vec<_>>(), want);
+    }
 }

@@ -6,7 +6,7 @@ use crate::tfplugin::provider::ImportResponse;
 use crate::tfplugin::{Diagnostic, Value};
 
 use super::ids::{self, RepositoryRef};
-use super::model::{self, set};
+use super::model::{self, Model};
 
 /// Starts an import.
 pub fn import(
@@ -20,19 +20,12 @@ pub fn import(
             .map_err(|e| Diagnostic::error("Invalid import ID", e)),
     };
     match repo {
-        Ok(repo) => {
-            let mut state = model::empty_state();
-            set(&mut state, "id", Value::String(repo.name()));
-            set(&mut state, "project", Value::String(repo.project.clone()));
-            set(&mut state, "location", Value::String(repo.location.clone()));
-            set(&mut state, "repository", Value::String(repo.id.clone()));
-            ImportResponse {
-                state,
-                private: Vec::new(),
-                identity: Some(model::identity(&repo)),
-                ..ImportResponse::default()
-            }
-        }
+        Ok(repo) => ImportResponse {
+            state: Model::for_repository(&repo).to_value(),
+            private: Vec::new(),
+            identity: Some(model::identity(&repo)),
+            ..ImportResponse::default()
+        },
         Err(d) => ImportResponse {
             diagnostics: d.into(),
             ..ImportResponse::default()
@@ -61,6 +54,7 @@ fn from_identity(identity: &Value) -> Result<RepositoryRef, Diagnostic> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::model::tests::set;
     use super::*;
 
     #[test]

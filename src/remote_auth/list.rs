@@ -13,7 +13,7 @@ use tokio::sync::mpsc::Sender;
 use super::errors::{api_error, Step};
 use super::ids::{self, RepositoryRef};
 use super::instance::Instance;
-use super::model::{self, set};
+use super::model::{self, Model};
 use super::read;
 use super::steps::Env;
 use crate::google::artifactregistry::Repository;
@@ -69,11 +69,6 @@ impl RemoteAuthList {
     }
 }
 
-/// Builds one attribute.
-fn attr(name: &str, ty: Type, presence: Presence, description: &str) -> Attribute {
-    Attribute::new(name, ty, presence, description)
-}
-
 /// The schema of the list block's `config`.
 pub fn schema() -> Schema {
     Schema {
@@ -82,9 +77,9 @@ pub fn schema() -> Schema {
             description: "Finds the Artifact Registry PyPI remote repositories (`mode = REMOTE_REPOSITORY`, `format = PYTHON`) of one project (one location, or every location when `location` is omitted) whose upstream credentials are set, for example configured by hand, so that `terraform query -generate-config-out` can import them as `pypi_remote_auth` resources. Requires Terraform 1.14 or later.".into(),
             description_kind: StringKind::Markdown,
             attributes: vec![
-                attr("project", Type::String, Presence::Optional, "Project ID to search. Defaults to the provider's `project`."),
-                attr("location", Type::String, Presence::Optional, "Location to search, e.g. `us-central1` or `europe`. When omitted, every location of the project is searched (Artifact Registry's `locations.list`, then each location)."),
-                attr("include_without_credentials", Type::Bool, Presence::Optional, "Also list PyPI remote repositories without upstream credentials (their resource object then holds only the repository). Default `false`."),
+                Attribute::new("project", Type::String, Presence::Optional, "Project ID to search. Defaults to the provider's `project`."),
+                Attribute::new("location", Type::String, Presence::Optional, "Location to search, e.g. `us-central1` or `europe`. When omitted, every location of the project is searched (Artifact Registry's `locations.list`, then each location)."),
+                Attribute::new("include_without_credentials", Type::Bool, Presence::Optional, "Also list PyPI remote repositories without upstream credentials (their resource object then holds only the repository). Default `false`."),
             ],
             ..Block::default()
         },
@@ -159,13 +154,9 @@ async fn resource_object(
     repo: &RepositoryRef,
     repository: &Repository,
 ) -> Result<Value, Diagnostic> {
-    let mut state = model::empty_state();
-    set(&mut state, "id", Value::String(repo.name()));
-    set(&mut state, "project", Value::String(repo.project.clone()));
-    set(&mut state, "location", Value::String(repo.location.clone()));
-    set(&mut state, "repository", Value::String(repo.id.clone()));
+    let mut state = Model::for_repository(repo);
     read::fill_from_repository(env, repo, repository, &mut state).await?;
-    Ok(state)
+    Ok(state.to_value())
 }
 
 /// One result for `repository` of `project`/`location`.

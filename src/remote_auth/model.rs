@@ -1,21 +1,30 @@
 //! The resource's values as typed Rust: what configuration, plan and state
-//! hold, decoded through the framework's serde bridge
+//! hold, decoded and encoded through the framework's serde bridge
 //! ([`crate::tfplugin::typed`]). A collection whose *elements* are unknown
 //! reads as [`Attr::Unknown`] as a whole, which is all validation and
-//! planning need. Outgoing values are built by editing the incoming `Value`
-//! (see [`set`]) so nothing Terraform sent is ever re-shaped.
+//! planning need.
+//!
+//! The model is the one place new states are written: apply, read and
+//! import fill its typed fields and encode it once ([`Model::to_value`]),
+//! which is exact for their values (nothing in them is unknown but the
+//! computed attributes). Plan's proposed value may hold such partly unknown
+//! collections, so plan writes only the attributes it computes
+//! ([`Model::computed_onto`]) and leaves the rest as Terraform sent it.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Serialize};
 
+use super::ids::RepositoryRef;
 use crate::tfplugin::typed::{self, Attr};
-use crate::tfplugin::{Number, Value};
+use crate::tfplugin::{Number, Presence, Value};
 
 /// A PyPI token (or another index's password) held in memory. Its `Debug`
 /// prints a placeholder, so no log line or error built from a model can
-/// carry it; [`Token::expose`] is the one way to the text.
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+/// carry it; [`Token::expose`] is the one way to the text. It serializes as
+/// the text itself, because the state keeps `token` (Terraform marks it
+/// sensitive): a model is serialized into a state and nothing else.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Token(String);
 
@@ -118,7 +127,7 @@ impl Defaults {
 }
 
 /// Operation timeouts from the `timeouts` block.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Timeouts {
     /// `timeouts.create`.
@@ -129,8 +138,8 @@ pub struct Timeouts {
     pub delete: Attr<String>,
 }
 
-/// All attributes of `pypi_remote_auth`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// All attributes of `pypi_remote_auth`, one field each, named as in the schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Model {
     /// Computed `projects/P/locations/L/repositories/R`.
@@ -145,9 +154,9 @@ pub struct Model {
     pub secret_id: Attr<String>,
     /// Secret project.
     pub secret_project: Attr<String>,
-    /// Replica locations for a created secret (null elements are dropped).
-    #[serde(deserialize_with = "without_nulls")]
-    pub secret_replica_locations: Attr<Vec<String>>,
+    /// Replica locations for a created secret, null elements kept so that
+    /// the state repeats the configuration (see [`Model::replica_locations`]).
+    pub secret_replica_locations: Attr<Vec<Option<String>>>,
     /// Labels for a created secret.
     pub secret_labels: Attr<BTreeMap<String, String>>,
     /// Token kept in state.
@@ -183,12 +192,18 @@ pub struct Model {
 #[error("attribute {0} has an unexpected type")]
 pub struct ModelError(pub String);
 
-/// Decodes a list of strings, dropping null elements (they configure nothing).
-fn without_nulls<'de, D: Deserializer<'de>>(d: D) -> Result<Attr<Vec<String>>, D::Error> {
-    Ok(match Attr::<Vec<Option<String>>>::deserialize(d)? {
-        Attr::Known(items) => Attr::Known(items.into_iter().flatten().collect()),
-        Attr::Unknown => Attr::Unknown,
-        Attr::Null => Attr::Null,
+/// Encodes typed values as the object Terraform receives.
+///
+/// Every field of the models of this wing is a string, bool, number, or a
+/// list, map or object of those, which the serde bridge always encodes. An
+/// encoding error would be a bug in a model; it is answered with an unknown
+/// object, which Terraform refuses as a new state, so the bug shows as an
+/// error and never as a resource gone from state. Only the attribute's
+/// path is logged: a message may quote the value.
+pub fn object_of<T: Serialize>(values: &T) -> Value {
+    typed::to_value(values).unwrap_or_else(|e| {
+        tracing::error!(attribute = %e.path, "a model did not encode; this is a bug in the provider");
+        Value::Unknown
     })
 }
 
@@ -197,6 +212,59 @@ impl Model {
     /// that is not an object, gives all-null).
     pub fn from_value(v: &Value) -> Result<Model, ModelError> {
         typed::from_object_or_default(v).map_err(|e| ModelError(e.path))
+    }
+
+    /// The state an import starts from: the repository and nothing else,
+    /// for Read to fill from the repository's credentials.
+    pub fn for_repository(repo: &RepositoryRef) -> Model {
+        Model {
+            id: Attr::Known(repo.name()),
+            project: Attr::Known(repo.project.clone()),
+            location: Attr::Known(repo.location.clone()),
+            repository: Attr::Known(repo.id.clone()),
+            ..Model::default()
+        }
+    }
+
+    /// The object this model stands for, every attribute and the
+    /// `timeouts` block present: the new state apply, read and import return.
+    pub fn to_value(&self) -> Value {
+        object_of(self)
+    }
+
+    /// `proposed` with this model's computed attributes (computed, or
+    /// optional and filled by the provider) written over it: the planned
+    /// state. Those are all strings and bools, exact through the model; the
+    /// configured attributes stay as Terraform proposed them.
+    pub fn computed_onto(&self, proposed: &Value) -> Value {
+        let Value::Object(mine) = self.to_value() else {
+            return Value::Unknown;
+        };
+        let mut planned = match proposed {
+            Value::Object(m) => m.clone(),
+            _ => BTreeMap::new(),
+        };
+        let schema = super::schema::schema();
+        let computed = schema
+            .block
+            .attributes
+            .iter()
+            .filter(|a| matches!(a.presence, Presence::Computed | Presence::OptionalComputed));
+        for a in computed {
+            if let Some(v) = mine.get(&a.name) {
+                planned.insert(a.name.clone(), v.clone());
+            }
+        }
+        Value::Object(planned)
+    }
+
+    /// The configured replica locations without null elements (they
+    /// configure nothing); empty while null or unknown.
+    pub fn replica_locations(&self) -> Vec<String> {
+        self.secret_replica_locations
+            .known()
+            .map(|l| l.iter().flatten().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The configured timeout text for `pick` (create/update/delete).
@@ -229,23 +297,8 @@ impl Model {
     }
 }
 
-/// Sets attribute `name` of an object value (creating the object from null).
-pub fn set(target: &mut Value, name: &str, value: Value) {
-    if !matches!(target, Value::Object(_)) {
-        *target = Value::Object(BTreeMap::new());
-    }
-    if let Value::Object(m) = target {
-        m.insert(name.to_string(), value);
-    }
-}
-
-/// A string or null.
-pub fn opt_string(v: Option<&str>) -> Value {
-    v.map_or(Value::Null, |s| Value::String(s.to_string()))
-}
-
 /// The identity object `{project, location, repository}`.
-pub fn identity(repo: &super::ids::RepositoryRef) -> Value {
+pub fn identity(repo: &RepositoryRef) -> Value {
     Value::Object(BTreeMap::from([
         ("project".to_string(), Value::String(repo.project.clone())),
         ("location".to_string(), Value::String(repo.location.clone())),
@@ -253,25 +306,20 @@ pub fn identity(repo: &super::ids::RepositoryRef) -> Value {
     ]))
 }
 
-/// A state object with every attribute of the schema present and null, so
-/// that states built from scratch (import) carry exactly the schema's keys.
-pub fn empty_state() -> Value {
-    let schema = super::schema::schema();
-    let mut m: BTreeMap<String, Value> = schema
-        .block
-        .attributes
-        .iter()
-        .map(|a| (a.name.clone(), Value::Null))
-        .collect();
-    for b in &schema.block.blocks {
-        m.insert(b.name.clone(), Value::Null);
-    }
-    Value::Object(m)
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Sets attribute `name` of an object value (creating the object from
+    /// null): how the tests of this wing build the values Terraform sends.
+    pub(crate) fn set(target: &mut Value, name: &str, value: Value) {
+        if !matches!(target, Value::Object(_)) {
+            *target = Value::Object(BTreeMap::new());
+        }
+        if let Value::Object(m) = target {
+            m.insert(name.to_string(), value);
+        }
+    }
 
     #[test]
     fn partially_unknown_collections_read_as_unknown() {
@@ -320,8 +368,9 @@ mod tests {
         let m = Model::from_value(&v).expect("decodes");
         assert_eq!(
             m.secret_replica_locations,
-            Attr::Known(vec!["us-east1".to_string()])
+            Attr::Known(vec![Some("us-east1".to_string()), None])
         );
+        assert_eq!(m.replica_locations(), ["us-east1"]);
         assert_eq!(m.create_service_agent, Attr::Known(false));
         assert_eq!(Model::from_value(&Value::Null), Ok(Model::default()));
         assert_eq!(Model::from_value(&Value::Unknown), Ok(Model::default()));
@@ -376,15 +425,88 @@ mod tests {
     }
 
     #[test]
-    fn empty_state_has_every_key() {
-        let Value::Object(m) = empty_state() else {
+    fn states_carry_exactly_the_schema_keys() {
+        let Value::Object(m) = Model::default().to_value() else {
             panic!("object")
         };
-        assert!(
-            m.contains_key("timeouts")
-                && m.contains_key("token_wo")
-                && m.contains_key("project_number")
-        );
+        let schema = super::super::schema::schema();
+        let mut want: Vec<&str> = schema
+            .block
+            .attributes
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        want.extend(schema.block.blocks.iter().map(|b| b.name.as_str()));
+        want.sort_unstable();
+        assert_eq!(m.keys().map(String::as_str).collect::<Vec<_>>(), want);
         assert!(m.values().all(Value::is_null));
+    }
+
+    fn s(text: &str) -> Value {
+        Value::String(text.to_string())
+    }
+
+    /// A state with every attribute set, null list elements and a number
+    /// beyond i64 included.
+    fn full_state() -> Value {
+        let Value::Object(mut m) = Model::default().to_value() else {
+            panic!("object")
+        };
+        for (k, v) in m.iter_mut() {
+            *v = s(&format!("{k}-value"));
+        }
+        m.insert(
+            "secret_replica_locations".into(),
+            Value::List(vec![s("us-east1"), Value::Null]),
+        );
+        m.insert(
+            "secret_labels".into(),
+            Value::Map(BTreeMap::from([("team".to_string(), s("infra"))])),
+        );
+        m.insert(
+            "token_wo_version".into(),
+            Value::Number(Number::parse("123456789012345678901234567890").expect("number")),
+        );
+        m.insert("create_service_agent".into(), Value::Bool(false));
+        m.insert("token_wo".into(), Value::Null);
+        m.insert(
+            "timeouts".into(),
+            Value::Object(BTreeMap::from([
+                ("create".to_string(), s("5m")),
+                ("update".to_string(), Value::Null),
+                ("delete".to_string(), s("1h")),
+            ])),
+        );
+        Value::Object(m)
+    }
+
+    #[test]
+    fn a_state_goes_through_the_model_unchanged() {
+        let state = full_state();
+        let m = Model::from_value(&state).expect("decodes");
+        assert_eq!(m.to_value(), state);
+        assert_eq!(m.token.known().map(Token::expose), Some("token-value"));
+    }
+
+    #[test]
+    fn plan_writes_the_computed_attributes_and_keeps_the_configured_ones() {
+        let mut proposed = full_state();
+        let partly_unknown = Value::List(vec![s("us-east1"), Value::Unknown]);
+        set(
+            &mut proposed,
+            "secret_replica_locations",
+            partly_unknown.clone(),
+        );
+        let mut m = Model::from_value(&proposed).expect("decodes");
+        assert!(m.secret_replica_locations.is_unknown());
+        m.secret_version = Attr::Unknown;
+        m.username = Attr::Known("__token__".into());
+        m.secret_id = Attr::Known("not written".into());
+        let planned = m.computed_onto(&proposed);
+        assert_eq!(planned.attr("secret_replica_locations"), &partly_unknown);
+        assert!(planned.attr("secret_version").is_unknown());
+        assert_eq!(planned.attr("username"), &s("__token__"));
+        assert_eq!(planned.attr("secret_id"), &s("secret_id-value"));
+        assert_eq!(planned.attr("project_number"), &s("project_number-value"));
     }
 }

@@ -13,7 +13,7 @@ use crate::tfplugin::{Attr, Diagnostic, Diagnostics, Value};
 
 use super::apply::token_changed;
 use super::ids::RepositoryRef;
-use super::model::{self, set, Defaults, Model};
+use super::model::{self, Defaults, Model};
 use super::private::Private;
 use super::steps::Env;
 use super::{preflight, validate};
@@ -49,9 +49,7 @@ pub async fn plan(env: &PlanEnv<'_>, req: &PlanRequest) -> PlanResponse {
             return resp;
         }
     };
-    let mut planned = req.proposed_new_state.clone();
-    apply_defaults(env, &config, &mut planned, &mut resp.diagnostics);
-    let planned_m = match Model::from_value(&planned) {
+    let mut planned = match Model::from_value(&req.proposed_new_state) {
         Ok(m) => m,
         Err(e) => {
             resp.diagnostics.error(
@@ -61,18 +59,19 @@ pub async fn plan(env: &PlanEnv<'_>, req: &PlanRequest) -> PlanResponse {
             return resp;
         }
     };
+    apply_defaults(env, &config, &mut planned, &mut resp.diagnostics);
+    // The arguments as planned, for the checks below; `planned` goes on to
+    // receive the computed values.
+    let planned_m = planned.clone();
     let repo = validate::resolve_repository(&planned_m, env.provider_project);
     let creating = req.prior_state.is_null();
     if creating {
-        set(
-            &mut planned,
-            "id",
-            repo.as_ref()
-                .map_or(Value::Unknown, |r| Value::String(r.name())),
-        );
-        for computed in ["secret_version", "service_agent", "project_number"] {
-            set(&mut planned, computed, Value::Unknown);
-        }
+        planned.id = repo
+            .as_ref()
+            .map_or(Attr::Unknown, |r| Attr::Known(r.name()));
+        planned.secret_version = Attr::Unknown;
+        planned.service_agent = Attr::Unknown;
+        planned.project_number = Attr::Unknown;
     } else {
         let token_only = plan_update(
             &prior,
@@ -99,7 +98,7 @@ pub async fn plan(env: &PlanEnv<'_>, req: &PlanRequest) -> PlanResponse {
     // Write-only values never reach state (the framework nulls them in what
     // plan returns), so they must not count as a change: comparing them made
     // every no-change plan pay for the remote checks.
-    let mut comparable = planned.clone();
+    let mut comparable = planned.computed_onto(&req.proposed_new_state);
     null_write_only(&super::schema::schema().block, &mut comparable);
     let changes = creating || comparable != req.prior_state;
     if changes && !resp.diagnostics.has_errors() && req.config.is_wholly_known() {
@@ -114,26 +113,23 @@ pub async fn plan(env: &PlanEnv<'_>, req: &PlanRequest) -> PlanResponse {
                 &mut resp.diagnostics,
             )
             .await;
-            if let Some(n) = number.filter(|_| planned.attr("project_number").is_unknown()) {
-                set(
-                    &mut planned,
-                    "service_agent",
-                    Value::String(super::ids::service_agent_email(&n)),
-                );
-                set(&mut planned, "project_number", Value::String(n));
+            if let Some(n) = number.filter(|_| planned.project_number.is_unknown()) {
+                planned.service_agent = Attr::Known(super::ids::service_agent_email(&n));
+                planned.project_number = Attr::Known(n);
             }
         }
     }
+    let planned = planned.computed_onto(&req.proposed_new_state);
     resp.planned_state = planned;
     resp
 }
 
 /// Fills optional+computed attributes the configuration leaves null. The
 /// prior value is not kept: removing an argument returns it to its default.
-fn apply_defaults(env: &PlanEnv<'_>, config: &Model, planned: &mut Value, diags: &mut Diagnostics) {
+fn apply_defaults(env: &PlanEnv<'_>, config: &Model, planned: &mut Model, diags: &mut Diagnostics) {
     let project = match &config.project {
-        Attr::Known(p) => Value::String(p.clone()),
-        Attr::Unknown => Value::Unknown,
+        Attr::Known(p) => Attr::Known(p.clone()),
+        Attr::Unknown => Attr::Unknown,
         Attr::Null => {
             let from_repo = config
                 .repository
@@ -141,10 +137,10 @@ fn apply_defaults(env: &PlanEnv<'_>, config: &Model, planned: &mut Value, diags:
                 .and_then(|r| super::ids::parse_repository_arg(r).ok())
                 .and_then(|a| a.project);
             match (from_repo, env.provider_project, &config.repository) {
-                (Some(p), _, _) => Value::String(p),
-                (None, _, Attr::Unknown) => Value::Unknown,
-                (None, Some(p), _) => Value::String(p.to_string()),
-                (None, None, _) if !env.complete => Value::Unknown,
+                (Some(p), _, _) => Attr::Known(p),
+                (None, _, Attr::Unknown) => Attr::Unknown,
+                (None, Some(p), _) => Attr::Known(p.to_string()),
+                (None, None, _) if !env.complete => Attr::Unknown,
                 (None, None, _) => {
                     diags.push(
                         Diagnostic::error(
@@ -153,41 +149,27 @@ fn apply_defaults(env: &PlanEnv<'_>, config: &Model, planned: &mut Value, diags:
                         )
                         .at(AttributePath::attr("project")),
                     );
-                    Value::Null
+                    Attr::Null
                 }
             }
         }
     };
     if config.secret_project.is_null() {
-        set(planned, "secret_project", project.clone());
+        planned.secret_project = project.clone();
     }
-    set(planned, "project", project);
-    let defaults = [
-        (
-            "username",
-            config.username.is_null(),
-            Value::String(Defaults::USERNAME.into()),
-        ),
-        (
-            "previous_version_policy",
-            config.previous_version_policy.is_null(),
-            Value::String(Defaults::PREVIOUS_VERSION_POLICY.as_str().into()),
-        ),
-        (
-            "deletion_policy",
-            config.deletion_policy.is_null(),
-            Value::String(Defaults::DELETION_POLICY.as_str().into()),
-        ),
-        (
-            "create_service_agent",
-            config.create_service_agent.is_null(),
-            Value::Bool(Defaults::CREATE_SERVICE_AGENT),
-        ),
-    ];
-    for (name, unset, default) in defaults {
-        if unset {
-            set(planned, name, default);
-        }
+    planned.project = project;
+    if config.username.is_null() {
+        planned.username = Attr::Known(Defaults::USERNAME.into());
+    }
+    if config.previous_version_policy.is_null() {
+        planned.previous_version_policy =
+            Attr::Known(Defaults::PREVIOUS_VERSION_POLICY.as_str().into());
+    }
+    if config.deletion_policy.is_null() {
+        planned.deletion_policy = Attr::Known(Defaults::DELETION_POLICY.as_str().into());
+    }
+    if config.create_service_agent.is_null() {
+        planned.create_service_agent = Attr::Known(Defaults::CREATE_SERVICE_AGENT);
     }
 }
 
@@ -199,7 +181,7 @@ async fn keep_version_holding_token(
     env: &PlanEnv<'_>,
     prior: &Model,
     config: &Model,
-    planned: &mut Value,
+    planned: &mut Model,
 ) {
     let (Some(remote), Some(version), Some(token)) = (
         &env.remote,
@@ -209,7 +191,7 @@ async fn keep_version_holding_token(
         return;
     };
     if remote.version_holds(version, token).await {
-        set(planned, "secret_version", Value::String(version.clone()));
+        planned.secret_version = Attr::Known(version.clone());
     }
 }
 
@@ -221,13 +203,10 @@ fn plan_update(
     planned_m: &Model,
     repo: Option<&RepositoryRef>,
     prior_private: &[u8],
-    planned: &mut Value,
+    planned: &mut Model,
     resp: &mut PlanResponse,
 ) -> bool {
-    let keep = |v: &Attr<String>| {
-        v.known()
-            .map_or(Value::Unknown, |s| Value::String(s.clone()))
-    };
+    let keep = |v: &Attr<String>| v.known().map_or(Attr::Unknown, |s| Attr::Known(s.clone()));
     let prior_repo = validate::resolve_repository(prior, None);
     match (repo, &prior_repo) {
         (Some(new), Some(old)) => {
@@ -247,28 +226,20 @@ fn plan_update(
             }
         }
     }
-    set(
-        planned,
-        "id",
-        repo.map_or(Value::Unknown, |r| Value::String(r.name())),
-    );
-    set(planned, "project_number", keep(&prior.project_number));
-    set(planned, "service_agent", keep(&prior.service_agent));
+    planned.id = repo.map_or(Attr::Unknown, |r| Attr::Known(r.name()));
+    planned.project_number = keep(&prior.project_number);
+    planned.service_agent = keep(&prior.service_agent);
     let bookkeeping = Private::decode(prior_private);
     let drifted = !bookkeeping.drift.is_empty() || bookkeeping.has_pending_work();
     let moved =
         prior.secret_id != planned_m.secret_id || prior.secret_project != planned_m.secret_project;
     let token = token_changed(prior, planned_m);
     let rotate = token || moved || drifted;
-    set(
-        planned,
-        "secret_version",
-        if rotate {
-            Value::Unknown
-        } else {
-            keep(&prior.secret_version)
-        },
-    );
+    planned.secret_version = if rotate {
+        Attr::Unknown
+    } else {
+        keep(&prior.secret_version)
+    };
     token && !moved && !drifted
 }
 
@@ -341,12 +312,13 @@ async fn remote_checks(
 
 #[cfg(test)]
 mod tests {
+    use super::super::model::tests::set;
     use super::*;
     use crate::tfplugin::provider::PlanRequest;
     use std::collections::BTreeMap;
 
     fn config() -> Value {
-        let mut v = model::empty_state();
+        let mut v = Model::default().to_value();
         for (k, x) in [
             ("location", "us"),
             ("repository", "pypi"),

@@ -4,10 +4,10 @@
 
 use crate::google::artifactregistry::{Repository, UsernamePasswordCredentials};
 use crate::tfplugin::provider::ReadResponse;
-use crate::tfplugin::{Diagnostic, Diagnostics, Value};
+use crate::tfplugin::{Attr, Diagnostic, Diagnostics, Value};
 
 use super::ids::{self, RepositoryRef};
-use super::model::{self, opt_string, set, Defaults, Model};
+use super::model::{self, Defaults, Model};
 use super::private::{same_version_tail, Drift, Private};
 use super::steps::{version_number, Env};
 use super::validate;
@@ -40,7 +40,10 @@ pub async fn read(
     };
     resp.new_identity = Some(model::identity(&repo));
     let mut private = Private::decode(private_bytes);
-    match refresh(env, &m, &repo, &mut private, &mut resp.new_state).await {
+    let mut state = m.clone();
+    let refreshed = refresh(env, &m, &repo, &mut private, &mut state).await;
+    resp.new_state = state.to_value();
+    match refreshed {
         Ok(Some(warnings)) => {
             resp.private = private.encode();
             resp.diagnostics.extend(warnings);
@@ -60,10 +63,10 @@ async fn refresh(
     m: &Model,
     repo: &RepositoryRef,
     private: &mut Private,
-    state: &mut Value,
+    state: &mut Model,
 ) -> Result<Option<Diagnostics>, Diagnostic> {
     let name = repo.name();
-    set(state, "id", Value::String(name.clone()));
+    state.id = Attr::Known(name.clone());
     if m.secret_id.is_null() {
         return fill_import(env, repo, state).await;
     }
@@ -98,7 +101,7 @@ async fn refresh(
         if private.version.is_some() || ours.is_some() {
             private.drift.clear();
             private.note(Drift::CredentialsCleared);
-            set(state, "secret_version", Value::Null);
+            state.secret_version = Attr::Null;
             return Ok(Some(drift_warning(&name, private)));
         }
         return Ok(Some(Diagnostics::default()));
@@ -112,16 +115,12 @@ async fn refresh(
             || !super::release::points_at(env, &creds.password_secret_version, &secret).await
         {
             private.note(Drift::CredentialsElsewhere);
-            set(
-                state,
-                "secret_version",
-                Value::String(creds.password_secret_version.clone()),
-            );
+            state.secret_version = Attr::Known(creds.password_secret_version.clone());
         }
     }
     if m.username.known().is_some_and(|u| *u != creds.username) {
         private.note(Drift::UsernameChanged);
-        set(state, "username", Value::String(creds.username.clone()));
+        state.username = Attr::Known(creds.username.clone());
     }
     match versions {
         Ok(versions) => {
@@ -180,7 +179,7 @@ fn drift_warning(name: &str, private: &Private) -> Diagnostics {
 async fn fill_import(
     env: &Env<'_>,
     repo: &RepositoryRef,
-    state: &mut Value,
+    state: &mut Model,
 ) -> Result<Option<Diagnostics>, Diagnostic> {
     let Some(repository) = env.get_repository(&repo.name()).await? else {
         return Ok(None);
@@ -200,7 +199,7 @@ pub async fn fill_from_repository(
     env: &Env<'_>,
     repo: &RepositoryRef,
     repository: &Repository,
-    state: &mut Value,
+    state: &mut Model,
 ) -> Result<Option<Diagnostics>, Diagnostic> {
     if !is_pypi_remote(repository) {
         return Err(Diagnostic::error(
@@ -255,47 +254,24 @@ pub async fn secret_project_id(
 
 /// Writes the imported values and the defaults.
 fn fill(
-    state: &mut Value,
+    state: &mut Model,
     repo: &RepositoryRef,
     creds: &UsernamePasswordCredentials,
     secret_project: &str,
     secret_id: &str,
     number: &str,
 ) {
-    set(state, "project", Value::String(repo.project.clone()));
-    set(state, "location", Value::String(repo.location.clone()));
-    set(state, "repository", Value::String(repo.id.clone()));
-    set(
-        state,
-        "secret_project",
-        Value::String(secret_project.to_string()),
-    );
-    set(state, "secret_id", Value::String(secret_id.to_string()));
-    set(
-        state,
-        "secret_version",
-        Value::String(creds.password_secret_version.clone()),
-    );
-    set(state, "username", Value::String(creds.username.clone()));
-    set(
-        state,
-        "previous_version_policy",
-        Value::String(Defaults::PREVIOUS_VERSION_POLICY.as_str().into()),
-    );
-    set(
-        state,
-        "deletion_policy",
-        Value::String(Defaults::DELETION_POLICY.as_str().into()),
-    );
-    set(
-        state,
-        "create_service_agent",
-        Value::Bool(Defaults::CREATE_SERVICE_AGENT),
-    );
-    set(state, "project_number", Value::String(number.to_string()));
-    set(
-        state,
-        "service_agent",
-        opt_string(Some(&ids::service_agent_email(number))),
-    );
+    let known = |text: &str| Attr::Known(text.to_string());
+    state.project = known(&repo.project);
+    state.location = known(&repo.location);
+    state.repository = known(&repo.id);
+    state.secret_project = known(secret_project);
+    state.secret_id = known(secret_id);
+    state.secret_version = known(&creds.password_secret_version);
+    state.username = known(&creds.username);
+    state.previous_version_policy = known(Defaults::PREVIOUS_VERSION_POLICY.as_str());
+    state.deletion_policy = known(Defaults::DELETION_POLICY.as_str());
+    state.create_service_agent = Attr::Known(Defaults::CREATE_SERVICE_AGENT);
+    state.project_number = known(number);
+    state.service_agent = Attr::Known(ids::service_agent_email(number));
 }

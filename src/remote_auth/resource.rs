@@ -116,7 +116,6 @@ impl Resource for RemoteAuth {
             .instance
             .env(&configured, ctx, timeout_of(&planned, |t| &t.create));
         let change = apply::Change {
-            planned_value: &req.planned_state,
             planned: &planned,
             config: &config,
             provider_project: configured.project.as_deref(),
@@ -144,7 +143,6 @@ impl Resource for RemoteAuth {
             .instance
             .env(&configured, ctx, timeout_of(&planned, |t| &t.update));
         let change = apply::Change {
-            planned_value: &req.planned_state,
             planned: &planned,
             config: &config,
             provider_project: configured.project.as_deref(),

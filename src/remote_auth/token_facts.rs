@@ -8,9 +8,9 @@
 //! token written literally would be printed with it.
 
 use crate::pypi_token::{self, Severity};
-use crate::tfplugin::{Diagnostic, Diagnostics, Value};
+use crate::tfplugin::{Attr, Diagnostic, Diagnostics};
 
-use super::model::{opt_string, set, Model};
+use super::model::Model;
 
 /// Fills `token_expires_at` and `token_scope` in `planned` and adds the
 /// findings about the configured token to `diags`.
@@ -26,7 +26,7 @@ pub fn plan_token_facts(
     prior: &Model,
     new_token: bool,
     now_unix: i64,
-    planned: &mut Value,
+    planned: &mut Model,
     diags: &mut Diagnostics,
 ) {
     let attribute = if config.token_wo.is_null() {
@@ -39,33 +39,17 @@ pub fn plan_token_facts(
         match token {
             Some(t) => {
                 let inspection = pypi_token::inspect(t.expose());
-                set(
-                    planned,
-                    "token_expires_at",
-                    opt_string(inspection.token_expires_at().as_deref()),
-                );
-                set(
-                    planned,
-                    "token_scope",
-                    Value::String(inspection.token_scope()),
-                );
+                planned.token_expires_at = inspection.token_expires_at().into();
+                planned.token_scope = Attr::Known(inspection.token_scope());
             }
             None => {
-                set(planned, "token_expires_at", Value::Unknown);
-                set(planned, "token_scope", Value::Unknown);
+                planned.token_expires_at = Attr::Unknown;
+                planned.token_scope = Attr::Unknown;
             }
         }
     } else {
-        set(
-            planned,
-            "token_expires_at",
-            opt_string(prior.token_expires_at.known().map(String::as_str)),
-        );
-        set(
-            planned,
-            "token_scope",
-            opt_string(prior.token_scope.known().map(String::as_str)),
-        );
+        planned.token_expires_at = prior.token_expires_at.known().cloned().into();
+        planned.token_scope = prior.token_scope.known().cloned().into();
     }
     let Some(t) = token else { return };
     let username = config.username_or_default();
@@ -84,7 +68,6 @@ pub fn plan_token_facts(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfplugin::Attr;
 
     const NOW: i64 = 1_800_000_000;
 
@@ -97,22 +80,19 @@ mod tests {
 
     #[test]
     fn a_private_index_token_draws_nothing_and_reads_unknown() {
-        let mut planned = Value::Null;
+        let mut planned = Model::default();
         let mut diags = Diagnostics::default();
         let mut c = config("s3cr3t-of-a-private-index");
         c.username = Attr::Known("robot".into());
         plan_token_facts(&c, &Model::default(), true, NOW, &mut planned, &mut diags);
         assert!(diags.0.is_empty(), "{diags:?}");
-        assert_eq!(
-            planned.attr("token_scope"),
-            &Value::String("unknown".into())
-        );
-        assert_eq!(planned.attr("token_expires_at"), &Value::Null);
+        assert_eq!(planned.token_scope, Attr::Known("unknown".into()));
+        assert_eq!(planned.token_expires_at, Attr::Null);
     }
 
     #[test]
     fn a_non_pypi_value_with_pypis_username_warns_on_its_attribute() {
-        let mut planned = Value::Null;
+        let mut planned = Model::default();
         let mut diags = Diagnostics::default();
         plan_token_facts(
             &config("not-a-token"),
@@ -136,7 +116,7 @@ mod tests {
 
     #[test]
     fn an_unchanged_token_keeps_the_stored_values() {
-        let mut planned = Value::Null;
+        let mut planned = Model::default();
         let mut diags = Diagnostics::default();
         let prior = Model {
             token_expires_at: Attr::Known("2030-01-01T00:00:00Z".into()),
@@ -151,7 +131,7 @@ mod tests {
             &mut planned,
             &mut diags,
         );
-        assert_eq!(planned.attr("token_scope"), &Value::String("user".into()));
+        assert_eq!(planned.token_scope, Attr::Known("user".into()));
         assert!(
             !diags.has_errors(),
             "an unchanged token never blocks a plan"

@@ -36,14 +36,12 @@ pub fn validate(m: &Model, write_only_allowed: Option<bool>) -> Diagnostics {
         m.deletion_policy.known(),
         &DELETION_POLICIES,
     );
-    if let Some(locations) = m.secret_replica_locations.known() {
-        for (i, l) in locations.iter().enumerate() {
-            if let Err(e) = ids::check_location(l) {
-                d.push(
-                    Diagnostic::error("Invalid replica location", e)
-                        .at(AttributePath::attr("secret_replica_locations").index(i as i64)),
-                );
-            }
+    for (i, l) in m.replica_locations().iter().enumerate() {
+        if let Err(e) = ids::check_location(l) {
+            d.push(
+                Diagnostic::error("Invalid replica location", e)
+                    .at(AttributePath::attr("secret_replica_locations").index(i as i64)),
+            );
         }
     }
     if let Some(labels) = m.secret_labels.known() {
