@@ -123,6 +123,9 @@ impl GoogleAuthTokens {
 
     /// Builds the credentials (spawns the crate's refresh task).
     fn build(&self) -> Result<AccessTokenCredentials, String> {
+        // The crate's HTTP clients and its JWT signer take rustls' process
+        // default provider and panic without one.
+        super::crypto::install();
         let scopes = [CLOUD_PLATFORM_SCOPE];
         let (built, kind) = match &self.recipe {
             Recipe::Metadata(endpoint) => {

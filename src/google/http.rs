@@ -138,6 +138,8 @@ impl GoogleClient {
                 });
             }
         }
+        // reqwest takes rustls' process default provider and panics without one.
+        super::crypto::install();
         let http = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             .redirect(reqwest::redirect::Policy::none())

@@ -8,6 +8,7 @@
 
 pub mod artifactregistry;
 pub mod auth;
+pub mod crypto;
 pub mod endpoints;
 pub mod error;
 pub mod http;

@@ -9,9 +9,10 @@
 //! Which crypto, and why (issue 9): the server side uses *ring* for its key,
 //! its certificate signature and the TLS session (key exchange, ciphers,
 //! random numbers), and RustCrypto's `p521` to verify the client's P-521
-//! signature, which *ring* cannot do. aws-lc (rustls' default, and what the
-//! Google API clients use) seeds its random generator from CPU-jitter entropy
-//! the first time a process needs randomness (here: making the server key):
+//! signature, which *ring* cannot do. aws-lc (rustls' default; not in the
+//! provider's build any more, as the Google API clients use *ring* too) seeds
+//! its random generator from CPU-jitter entropy the first time a process
+//! needs randomness (here: making the server key):
 //! under callgrind that was nearly all of the 420.6 M instructions before the
 //! handshake line, about 30 ms of every start. *ring* reads `getrandom`
 //! instead: 1.6 M instructions. The alternative, building aws-lc with

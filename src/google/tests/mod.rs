@@ -2,6 +2,7 @@
 //! request shapes and answer checks.
 
 mod calls;
+mod crypto;
 mod retries;
 pub(crate) mod server;
 mod transport;
