@@ -300,6 +300,70 @@ fn a_destroy_killed_at_any_step_is_finished_by_the_next() {
     }
 }
 
+/// On a secret made by hand (with a person's own version in it), a run
+/// killed after `:addVersion` answered but before the new version was
+/// claimed: nothing else tells that version from the person's, so the marker
+/// written before `:addVersion` lets the next apply find and use it. No
+/// ENABLED version of the provider's is left besides the one in use, and the
+/// person's version is untouched. For a create and for a rotation.
+#[test]
+fn a_run_killed_before_claiming_its_version_on_a_hand_made_secret_leaves_no_orphan() {
+    // Writes of the secret's annotations before the claim: the user record
+    // and the adding marker on a create, the marker alone on a rotation.
+    for (rotation, writes_before_claim) in [(false, 2), (true, 1)] {
+        let emu = emulator_with_repo(&[]);
+        let target = Target::new(&emu, "pypi-remote", "team-token");
+        target.create_secret();
+        let theirs = target.add_version("a person's own value");
+        let wd = Workdir::new(&support::primary_terraform());
+        write_single(&wd, &emu, "pypi-remote", &token_lines("team-token", TOKEN));
+        wd.tf_ok(&["init", "-no-color", "-input=false"]);
+        let token = if rotation {
+            apply(&wd);
+            write_single(&wd, &emu, "pypi-remote", &token_lines("team-token", TOKEN2));
+            TOKEN2
+        } else {
+            TOKEN
+        };
+        let when = if rotation { "rotation" } else { "create" };
+        emu.add_fault(json!({
+            "method": "PATCH", "path": "/secrets/team-token$", "action": "hold",
+            "after": writes_before_claim,
+        }));
+        let mut run = wd.spawn_tf(&APPLY);
+        emu.wait_held(1, Duration::from_secs(120));
+        support::kill::kill_tree(&mut run);
+        emu.release_held(true);
+        emu.clear_faults();
+        let added = target.versions().len();
+
+        apply(&wd);
+        let version = target.assert_configured(token, "__token__");
+        assert_eq!(
+            target.versions().len(),
+            added,
+            "{when}: the version the killed run added is used, not a new one"
+        );
+        let mut want = vec![number(&theirs), number(&version)];
+        want.sort_unstable();
+        let mut found = enabled(&target);
+        found.sort_unstable();
+        assert_eq!(found, want, "{when}: no orphan ENABLED version");
+        assert_plan_clean(&wd, when);
+        destroy(&wd);
+        assert_eq!(
+            enabled(&target),
+            vec![number(&theirs)],
+            "{when}: destroy leaves the person's version alone"
+        );
+        assert!(
+            target.provider_annotations().is_empty(),
+            "{when}: destroy removes this resource's record: {:?}",
+            target.provider_annotations()
+        );
+    }
+}
+
 /// On a secret made by hand, the answer to `setIamPolicy` is lost: the
 /// grant still counts as this resource's, and destroy removes it.
 #[test]

@@ -93,7 +93,7 @@ fn a_create_sends_the_guides_writes_once_and_the_plan_knows_the_service_agent() 
     let version = target.assert_configured(TOKEN, "__token__");
     let annotations = target.secret()["annotations"].clone();
     let claim = format!(
-        "{}#{}",
+        "{}#{}+",
         target
             .repo_path()
             .trim_start_matches('/')

@@ -7,7 +7,8 @@
 use crate::tfplugin::provider::ApplyResponse;
 use crate::tfplugin::{Attr, Diagnostic, Value};
 
-use super::converge::{self, Desired, Progress};
+use super::converge::{self, Progress};
+use super::desired::Desired;
 use super::ids::{self, RepositoryRef};
 use super::model::{self, DeletionPolicy, Model, PreviousVersionPolicy};
 use super::private::{same_version_tail, Private};

@@ -20,53 +20,24 @@
 //! next run, so a run that fails or is killed at any step is finished by the
 //! next apply.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use crate::google::secretmanager::{Secret, SecretVersion};
 use crate::tfplugin::Diagnostic;
 
+use super::choose::{choose_version, Chosen};
+use super::desired::Desired;
 use super::errors::may_be_propagation;
-use super::ids::{self, RepositoryRef, SecretRef};
-use super::model::{PreviousVersionPolicy, Token};
+use super::ids::{self, SecretRef};
+use super::model::PreviousVersionPolicy;
 use super::private::{same_version_tail, Private};
 use super::release::{self, Release};
 use super::sharing;
 use super::steps::{version_number, Ensured, Env};
 use super::sweep;
 
-/// At most this many stored versions are read back to find one holding the
-/// token, so a secret with a long history costs a bounded number of calls.
-const MAX_PAYLOAD_READS: usize = 4;
-
 /// The number Secret Manager gives a secret's first version.
 const FIRST_VERSION: &str = "1";
-
-/// What the configuration wants.
-pub struct Desired<'a> {
-    /// The repository.
-    pub repo: &'a RepositoryRef,
-    /// The secret holding the token.
-    pub secret: &'a SecretRef,
-    /// The token.
-    pub token: &'a Token,
-    /// The upstream username.
-    pub username: String,
-    /// The repository project's number, when the plan already knows it.
-    pub number: Option<String>,
-    /// The secret most likely does not exist yet (a create): send the
-    /// create before reading it.
-    pub create_first: bool,
-    /// The plan stores a new token: the version in use must be proven to hold it.
-    pub new_token: bool,
-    /// Replica locations for a secret created here.
-    pub replicas: Vec<String>,
-    /// Labels for a secret created here.
-    pub labels: BTreeMap<String, String>,
-    /// Generate the service agent when IAM does not know it.
-    pub create_agent: bool,
-    /// What becomes of superseded versions.
-    pub previous: PreviousVersionPolicy,
-}
 
 impl Desired<'_> {
     /// What sweeping the secret needs.
@@ -154,6 +125,19 @@ pub async fn converge(
     if secret.annotations.get(sharing::CREATED_BY_KEY) == Some(&me) {
         private.created_secret = true;
     }
+    // The versions this resource added, as recorded on the secret: private
+    // state alone does not survive every killed run.
+    for added in sharing::my_added(&secret.annotations, &me) {
+        private.record_version(&want.secret.version_name(&added));
+    }
+    // A claim as written: marked when this resource added the version.
+    let entry = |n: &str, private: &Private| {
+        if private.created_version(&want.secret.version_name(n)) {
+            sharing::added(n)
+        } else {
+            n.to_string()
+        }
+    };
     // Before any change: this repository's record must fit on the secret.
     if !sharing::fits_annotation_budget(&secret.annotations, &me) {
         return Err(annotation_budget(want.secret));
@@ -162,7 +146,7 @@ pub async fn converge(
     if !fresh && !sharing::is_user(&secret.annotations, &me) {
         // Recorded before a version is added, so that a sole user sweeping
         // its secret for versions nobody claims never takes ours for one.
-        let claims: Vec<String> = in_use.iter().cloned().collect();
+        let claims: Vec<String> = in_use.iter().map(|u| entry(u, private)).collect();
         env.update_annotations(want.secret, |a| {
             !sharing::is_user(a, &me) && sharing::claim(a, &me, &claims)
         })
@@ -173,7 +157,11 @@ pub async fn converge(
         choose_version(env, want, &secret, &versions, in_use.as_deref(), private),
         ensure_grant(env, want, &secret, &member, &number, fresh),
     );
-    let (version, adopted) = version?;
+    let Chosen {
+        name: version,
+        own: adopted,
+        marked,
+    } = version?;
     let grant_added = bound?;
     if adopted {
         private.record_version(&version);
@@ -188,11 +176,11 @@ pub async fn converge(
             format!("{version:?} has no version number."),
         ));
     };
-    let mut claims = vec![n.clone()];
+    let mut claims = vec![entry(&n, private)];
     if let Some(u) = in_use.as_ref().filter(|u| **u != n) {
-        claims.push(u.clone());
+        claims.push(entry(u, private));
     }
-    if sharing::my_claims(&secret.annotations, &me) != claims {
+    if marked || sharing::my_entries(&secret.annotations, &me) != claims {
         env.update_annotations(want.secret, |a| sharing::claim(a, &me, &claims))
             .await?;
     }
@@ -239,10 +227,9 @@ pub async fn converge(
 
     if claims.len() > 1 {
         // The repository no longer uses the version it used before.
-        env.update_annotations(want.secret, |a| {
-            sharing::claim(a, &me, std::slice::from_ref(&n))
-        })
-        .await?;
+        let claim = [entry(&n, private)];
+        env.update_annotations(want.secret, |a| sharing::claim(a, &me, &claim))
+            .await?;
     }
     apply_previous_policy(env, want.previous, private).await?;
     if !strays.is_empty() {
@@ -321,7 +308,7 @@ fn new_secret(want: &Desired<'_>, me: &str, number: &str) -> Secret {
     // it. Should another user add version 1 first, this resource claims the
     // one it got instead before using it, and an extra claim only keeps a
     // version alive longer.
-    sharing::claim(&mut annotations, me, &[FIRST_VERSION.to_string()]);
+    sharing::claim(&mut annotations, me, &[sharing::added(FIRST_VERSION)]);
     annotations.insert(sharing::CREATED_BY_KEY.to_string(), me.to_string());
     annotations.insert(
         sharing::bound_key(number),
@@ -333,85 +320,6 @@ fn new_secret(want: &Desired<'_>, me: &str, number: &str) -> Secret {
         annotations,
         ..Secret::default()
     }
-}
-
-/// The version to use, and whether it is one this resource should count as
-/// its own. Reuses, in order: the version this resource last set (when the
-/// token did not change), then any ENABLED version proven to hold the token
-/// among the one in use, the ones this resource added or claims, and, on a
-/// secret this provider created, versions nobody claims (left by a run that
-/// was killed after adding them). Only when none holds it is one added.
-async fn choose_version(
-    env: &Env<'_>,
-    want: &Desired<'_>,
-    secret: &Secret,
-    versions: &[SecretVersion],
-    in_use: Option<&str>,
-    private: &Private,
-) -> Result<(String, bool), Diagnostic> {
-    let me = want.repo.name();
-    let enabled: HashSet<String> = versions
-        .iter()
-        .filter(|v| v.state == "ENABLED")
-        .filter_map(|v| version_number(&v.name))
-        .collect();
-    let last = private.version.as_deref().and_then(version_number);
-    if !want.new_token {
-        if let Some(n) = last.as_ref().filter(|n| enabled.contains(*n)) {
-            return Ok((want.secret.version_name(n), false));
-        }
-    }
-    let others = sharing::claimed_by_others(&secret.annotations, &me);
-    let provider_made = secret.annotations.contains_key(sharing::CREATED_BY_KEY);
-    let created: HashSet<String> = private
-        .created_versions
-        .iter()
-        .filter_map(|v| version_number(v))
-        .collect();
-    // A version counts as this resource's own (later retired by it) when it
-    // added it, or when this provider made the secret and no other user
-    // claims the version (a run killed before its bookkeeping reached
-    // Terraform leaves exactly such versions).
-    let sole = sharing::other_users(&secret.annotations, &me).is_empty();
-    let own =
-        |n: &str| created.contains(n) || (provider_made && sole && !others.iter().any(|o| o == n));
-    let mut candidates: Vec<(String, bool)> = Vec::new();
-    let mut push = |n: Option<String>| {
-        if let Some(n) = n.filter(|n| enabled.contains(n)) {
-            if !candidates.iter().any(|(c, _)| *c == n) {
-                let mine = own(&n);
-                candidates.push((n, mine));
-            }
-        }
-    };
-    push(last.clone());
-    push(in_use.map(str::to_string));
-    for c in sharing::my_claims(&secret.annotations, &me) {
-        push(Some(c));
-    }
-    for v in private.created_versions.iter().rev() {
-        push(version_number(v));
-    }
-    if provider_made && sharing::other_users(&secret.annotations, &me).is_empty() {
-        for v in versions.iter().rev() {
-            push(version_number(&v.name).filter(|n| !others.contains(n)));
-        }
-    }
-    for (n, own) in candidates.into_iter().take(MAX_PAYLOAD_READS) {
-        let name = want.secret.version_name(&n);
-        if env.version_holds(&name, want.token).await {
-            tracing::info!(version = %name, "an enabled version already holds the token: using it");
-            return Ok((name, own));
-        }
-    }
-    let known: HashSet<String> = versions
-        .iter()
-        .filter_map(|v| version_number(&v.name))
-        .collect();
-    let added = env
-        .add_version(want.secret, want.token, &known, &me)
-        .await?;
-    Ok((added, true))
 }
 
 /// Makes sure the service agent holds the accessor role; answers whether

@@ -14,8 +14,10 @@
 //! [`shared`] (answers the resources of one run share).
 
 pub mod apply;
+mod choose;
 pub mod converge;
 pub mod data_source;
+pub mod desired;
 pub mod errors;
 pub mod ids;
 pub mod import;

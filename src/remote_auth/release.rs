@@ -10,6 +10,7 @@ use crate::tfplugin::Diagnostic;
 
 use super::ids::{self, SecretRef};
 use super::private::Private;
+use super::shared::lock;
 use super::sharing::{self, User};
 use super::steps::{version_number, Env};
 
@@ -63,12 +64,22 @@ pub async fn points_at(env: &Env<'_>, version: &str, secret: &SecretRef) -> bool
 /// replacement).
 pub async fn release(env: &Env<'_>, r: Release<'_>) -> Result<(), Diagnostic> {
     let me = r.me.to_string();
+    // The versions this resource added as its entry records them (private
+    // state alone does not survive every killed run), read as it goes.
+    let recorded = std::sync::Mutex::new(Vec::new());
     let Some(mut secret) = env
-        .update_annotations(r.secret, |a| sharing::remove_user(a, &me))
+        .update_annotations(r.secret, |a| {
+            *lock(&recorded) = sharing::my_added(a, &me);
+            sharing::remove_user(a, &me)
+        })
         .await?
     else {
         return Ok(());
     };
+    let recorded: Vec<String> = lock(&recorded)
+        .iter()
+        .map(|n| r.secret.version_name(n))
+        .collect();
     let mine = r.private.secret.as_deref() == Some(r.secret.name().as_str());
     let incomplete = mine
         && r.private.version.is_none()
@@ -123,13 +134,25 @@ pub async fn release(env: &Env<'_>, r: Release<'_>) -> Result<(), Diagnostic> {
     }
 
     let claimed = sharing::claimed_by_others(&secret.annotations, &me);
-    if mine {
-        for v in &r.private.created_versions {
-            let in_secret = ids::parse_version_name(v).is_some_and(|x| x.secret.id == r.secret.id);
-            let n = version_number(v).unwrap_or_default();
-            if in_secret && !claimed.contains(&n) {
-                env.destroy_version(v).await?;
-            }
+    let from_private = if mine {
+        r.private.created_versions.as_slice()
+    } else {
+        &[]
+    };
+    let mut added: Vec<&String> = Vec::new();
+    for v in from_private.iter().chain(&recorded) {
+        if !added
+            .iter()
+            .any(|a| super::private::same_version_tail(a, v))
+        {
+            added.push(v);
+        }
+    }
+    for v in added {
+        let in_secret = ids::parse_version_name(v).is_some_and(|x| x.secret.id == r.secret.id);
+        let n = version_number(v).unwrap_or_default();
+        if in_secret && !claimed.contains(&n) {
+            env.destroy_version(v).await?;
         }
     }
     if incomplete {

@@ -5,7 +5,12 @@
 //! - `pypi-auth-user-<hash>` = `<repository name>` or `<repository name>#<n>,<m>`:
 //!   one per repository using the secret, with the version numbers it uses or
 //!   is about to use (written before the repository is pointed at them, so
-//!   nobody else disables a version some repository depends on);
+//!   nobody else disables a version some repository depends on), each marked
+//!   `+` when this user added it (so that what it retires later survives the
+//!   loss of its private state, which a killed Terraform can drop), and, while
+//!   it adds a version to a secret made by hand, `@<k>`: versions above `k`
+//!   may be its own (written before `:addVersion`, so that a run killed
+//!   before it could claim the new version lets the next run find it);
 //! - `pypi-auth-created-by` = repository name: the secret was created by this provider;
 //! - `pypi-auth-bound-<project number>` = member: this provider added that
 //!   project's service agent to the accessor binding.
@@ -27,6 +32,11 @@ const BOUND_PREFIX: &str = "pypi-auth-bound-";
 /// Separates a user's repository name from the versions it claims; never
 /// part of a resource name.
 const CLAIM_SEPARATOR: char = '#';
+/// Follows a claimed version number that the user added itself.
+const ADDED_MARK: char = '+';
+/// Separates the claims from the number above which versions may be the
+/// user's own (see the module comment); never part of a resource name.
+const ADDING_SEPARATOR: char = '@';
 
 /// Secret Manager's limit on annotation keys and values together, in bytes.
 pub const ANNOTATION_BUDGET: usize = 16 * 1024;
@@ -58,14 +68,38 @@ pub fn fits_annotation_budget(annotations: &BTreeMap<String, String>, me: &str) 
 pub struct User {
     /// The repository's full name.
     pub repository: String,
-    /// Version numbers (as text) the repository uses or is about to use.
+    /// Version numbers (as text) the repository uses or is about to use,
+    /// each followed by `+` when the user added it (see [`added`]).
     pub versions: Vec<String>,
+    /// Set while the user adds a version to a secret made by hand: the
+    /// highest version number that existed before, so that versions above
+    /// it that hold the user's token and nobody claims are its own.
+    pub adding_after: Option<u64>,
 }
 
 impl User {
+    /// The claimed version numbers, without marks.
+    pub fn numbers(&self) -> Vec<String> {
+        self.versions
+            .iter()
+            .map(|v| v.trim_end_matches(ADDED_MARK).to_string())
+            .collect()
+    }
+    /// The claimed version numbers the user added itself.
+    pub fn added(&self) -> Vec<String> {
+        self.versions
+            .iter()
+            .filter_map(|v| v.strip_suffix(ADDED_MARK))
+            .map(str::to_string)
+            .collect()
+    }
     /// Parses an annotation value.
     fn parse(value: &str) -> User {
-        match value.split_once(CLAIM_SEPARATOR) {
+        let (rest, adding_after) = match value.rsplit_once(ADDING_SEPARATOR) {
+            Some((rest, n)) => (rest, n.parse().ok()),
+            None => (value, None),
+        };
+        match rest.split_once(CLAIM_SEPARATOR) {
             Some((repo, versions)) => User {
                 repository: repo.to_string(),
                 versions: versions
@@ -73,24 +107,27 @@ impl User {
                     .filter(|v| !v.is_empty())
                     .map(str::to_string)
                     .collect(),
+                adding_after,
             },
             None => User {
-                repository: value.to_string(),
+                repository: rest.to_string(),
                 versions: Vec::new(),
+                adding_after,
             },
         }
     }
     /// The annotation value.
     fn encode(&self) -> String {
-        if self.versions.is_empty() {
-            self.repository.clone()
-        } else {
-            format!(
-                "{}{CLAIM_SEPARATOR}{}",
-                self.repository,
-                self.versions.join(",")
-            )
+        let mut value = self.repository.clone();
+        if !self.versions.is_empty() {
+            value.push(CLAIM_SEPARATOR);
+            value.push_str(&self.versions.join(","));
         }
+        if let Some(n) = self.adding_after {
+            value.push(ADDING_SEPARATOR);
+            value.push_str(&n.to_string());
+        }
+        value
     }
 }
 
@@ -108,26 +145,53 @@ pub fn claimed_by_others(annotations: &BTreeMap<String, String>, me: &str) -> Ve
     users(annotations)
         .into_iter()
         .filter(|u| u.repository != me)
-        .flat_map(|u| u.versions)
+        .flat_map(|u| u.numbers())
         .collect()
 }
 
-/// The versions `me` claims.
-pub fn my_claims(annotations: &BTreeMap<String, String>, me: &str) -> Vec<String> {
+/// `me`'s entry, when it has one.
+fn me_as_user(annotations: &BTreeMap<String, String>, me: &str) -> Option<User> {
     annotations
         .get(&user_key(me))
         .map(|v| User::parse(v))
         .filter(|u| u.repository == me)
+}
+
+/// The version numbers `me` claims.
+pub fn my_claims(annotations: &BTreeMap<String, String>, me: &str) -> Vec<String> {
+    me_as_user(annotations, me)
+        .map(|u| u.numbers())
+        .unwrap_or_default()
+}
+
+/// The claims of `me` as written, marks included (compare with what
+/// [`claim`] would write).
+pub fn my_entries(annotations: &BTreeMap<String, String>, me: &str) -> Vec<String> {
+    me_as_user(annotations, me)
         .map(|u| u.versions)
         .unwrap_or_default()
 }
 
-/// Records `me` as a user claiming exactly `versions`; true when the
+/// The version numbers `me` claims and added itself.
+pub fn my_added(annotations: &BTreeMap<String, String>, me: &str) -> Vec<String> {
+    me_as_user(annotations, me)
+        .map(|u| u.added())
+        .unwrap_or_default()
+}
+
+/// A claim of version `n` that the claiming user added itself.
+pub fn added(n: &str) -> String {
+    format!("{n}{ADDED_MARK}")
+}
+
+/// Records `me` as a user claiming exactly `versions` (numbers, those it
+/// added marked with [`added`]), and no longer adding one; true when the
 /// annotations changed.
 pub fn claim(annotations: &mut BTreeMap<String, String>, me: &str, versions: &[String]) -> bool {
     let value = User {
         repository: me.to_string(),
         versions: versions.to_vec(),
+        adding_after: None,
     }
     .encode();
     let key = user_key(me);
@@ -138,11 +202,39 @@ pub fn claim(annotations: &mut BTreeMap<String, String>, me: &str, versions: &[S
     true
 }
 
+/// Records that `me`, keeping its claims, is about to add a version to a
+/// secret whose highest version number is `after`; true when the
+/// annotations changed.
+pub fn mark_adding(annotations: &mut BTreeMap<String, String>, me: &str, after: u64) -> bool {
+    let mut user = annotations
+        .get(&user_key(me))
+        .map(|v| User::parse(v))
+        .filter(|u| u.repository == me)
+        .unwrap_or(User {
+            repository: me.to_string(),
+            versions: Vec::new(),
+            adding_after: None,
+        });
+    user.adding_after = Some(after);
+    let value = user.encode();
+    annotations.insert(user_key(me), value.clone()) != Some(value)
+}
+
+/// The version number above which versions may be `me`'s own (see [`User::adding_after`]).
+pub fn adding_after(annotations: &BTreeMap<String, String>, me: &str) -> Option<u64> {
+    annotations
+        .get(&user_key(me))
+        .map(|v| User::parse(v))
+        .filter(|u| u.repository == me)
+        .and_then(|u| u.adding_after)
+}
+
 /// What recording `me` with `versions` claimed adds to the annotations'
 /// size (for the budget check before any change).
 pub fn entry_bytes(me: &str, versions: usize) -> usize {
-    // Key, repository name, separator and up to 20 digits plus a comma per version.
-    user_key(me).len() + me.len() + 1 + versions * 21
+    // Key, repository name, separator and up to 20 digits, a mark and a
+    // comma per version, and the adding marker (separator and up to 20 digits).
+    user_key(me).len() + me.len() + 1 + versions * 22 + 21
 }
 
 /// The annotation key recording `repository_name` as a user. Hashing keeps the
@@ -246,6 +338,31 @@ mod tests {
         ann.insert(user_key(REPO_B), REPO_B.into());
         assert_eq!(users(&ann).len(), 2);
         assert!(annotation_bytes(&ann) < entry_bytes(REPO_A, 2) + entry_bytes(REPO_B, 0));
+    }
+
+    #[test]
+    fn the_adding_marker_keeps_the_claims_and_a_claim_clears_it() {
+        let mut ann = BTreeMap::new();
+        assert!(claim(&mut ann, REPO_A, &["3".into()]));
+        assert!(mark_adding(&mut ann, REPO_A, 7));
+        assert!(!mark_adding(&mut ann, REPO_A, 7));
+        assert_eq!(adding_after(&ann, REPO_A), Some(7));
+        assert_eq!(my_claims(&ann, REPO_A), vec!["3"]);
+        assert_eq!(claimed_by_others(&ann, REPO_B), vec!["3"]);
+        assert!(is_user(&ann, REPO_A));
+        assert!(claim(&mut ann, REPO_A, &[added("8"), "3".into()]));
+        assert_eq!(adding_after(&ann, REPO_A), None);
+        assert_eq!(my_claims(&ann, REPO_A), vec!["8", "3"]);
+        assert_eq!(my_added(&ann, REPO_A), vec!["8"]);
+        assert_eq!(my_entries(&ann, REPO_A), vec!["8+", "3"]);
+        assert_eq!(claimed_by_others(&ann, REPO_B), vec!["8", "3"]);
+        assert!(
+            mark_adding(&mut ann, REPO_B, 0),
+            "a newcomer is recorded by its marker"
+        );
+        assert_eq!(other_users(&ann, REPO_A), vec![REPO_B.to_string()]);
+        assert_eq!(adding_after(&ann, REPO_B), Some(0));
+        assert!(my_claims(&ann, REPO_B).is_empty());
     }
 
     #[test]
