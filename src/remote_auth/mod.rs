@@ -9,9 +9,12 @@
 //! IDs), [`model`] (the typed attributes), [`private`] and [`sharing`]
 //! (the memory kept in private state and on the secret), [`steps`] (the
 //! Google calls of the guide), [`converge`] (the one routine that performs
-//! the missing steps, for create, update, repair and moves), [`release`]
+//! the missing steps, for create, update, repair and moves, on what
+//! [`desired`] says the configuration wants; it picks the version with
+//! `choose` and retires versions nobody uses with `sweep`), [`release`]
 //! (letting go of a secret), [`errors`] (diagnostics that name the fix),
-//! [`shared`] (answers the resources of one run share).
+//! [`shared`] (answers the resources of one run share; `shared_reads` are
+//! the reads that use them).
 
 pub mod apply;
 mod choose;
