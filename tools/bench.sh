@@ -12,6 +12,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+# shellcheck source=tools/bench_config.sh
+source tools/bench_config.sh
 
 profile="${BENCH_PROFILE:-dev}"
 out="${BENCH_OUT:-$root/.tools/bench-results.md}"
@@ -112,32 +114,11 @@ requests() { curl --silent --show-error --fail "$emulator_url/_emulator/requests
 # write_config DIR: a configuration with one pypi_remote_auth per repository in var.repositories.
 write_config() {
     mkdir -p "$1"
-    cat >"$1/main.tf" <<'EOF'
-terraform {
-  required_providers {
-    pypi = {
-      source = "pypiauth/pypi"
-    }
-  }
-}
+    {
+        bench_preamble demo-project
+        cat <<'EOF'
 
-variable "endpoint" { type = string }
 variable "repositories" { type = set(string) }
-variable "pypi_token" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-
-provider "pypi" {
-  project                           = "demo-project"
-  access_token                      = "bench-token"
-  secret_manager_custom_endpoint    = var.endpoint
-  artifact_registry_custom_endpoint = var.endpoint
-  resource_manager_custom_endpoint  = var.endpoint
-  service_usage_custom_endpoint     = var.endpoint
-  iam_credentials_custom_endpoint   = var.endpoint
-}
 
 resource "pypi_remote_auth" "bench" {
   for_each = var.repositories
@@ -150,6 +131,7 @@ resource "pypi_remote_auth" "bench" {
   token_wo_version = 1
 }
 EOF
+    } >"$1/main.tf"
 }
 
 # write_seed FILE N: demo-project with N PyPI remote repositories and no secret.

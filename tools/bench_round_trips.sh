@@ -14,6 +14,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+# shellcheck source=tools/bench_config.sh
+source tools/bench_config.sh
 scale="${ROUND_TRIPS_SCALE:-200}"
 quota="${ROUND_TRIPS_QUOTA_RPS:-100}"
 parallelisms="${ROUND_TRIPS_PARALLELISM:-10 50}"
@@ -64,27 +66,10 @@ EOF
 # i % PROJECTS, using secret i % SECRETS in the first project.
 config() {
     mkdir -p "$1"
-    cat >"$1/main.tf" <<EOF
-terraform {
-  required_providers {
-    pypi = { source = "pypiauth/pypi" }
-  }
-}
-variable "endpoint" { type = string }
-variable "pypi_token" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-provider "pypi" {
-  project                           = "bench-00"
-  access_token                      = "bench-token"
-  secret_manager_custom_endpoint    = var.endpoint
-  artifact_registry_custom_endpoint = var.endpoint
-  resource_manager_custom_endpoint  = var.endpoint
-  service_usage_custom_endpoint     = var.endpoint
-  iam_credentials_custom_endpoint   = var.endpoint
-}
+    {
+        bench_preamble bench-00
+        cat <<EOF
+
 resource "pypi_remote_auth" "r" {
   count            = $2
   project          = format("bench-%02d", count.index % $3)
@@ -96,6 +81,7 @@ resource "pypi_remote_auth" "r" {
   token_wo_version = 1
 }
 EOF
+    } >"$1/main.tf"
 }
 
 # start NAME ARGS...: starts the emulator; sets url.
