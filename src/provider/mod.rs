@@ -6,7 +6,7 @@
 //! - [`handle`]: the [`handle::ProviderHandle`] every type holds, filled by ConfigureProvider.
 //! - [`schema`]: the provider block, with the Google provider's names.
 //! - [`config`]: typed settings, environment fallbacks, offline validation.
-//! - [`client`]: settings → credentials → [`GoogleClient`].
+//! - [`client`]: settings → credentials → [`GoogleClient`](crate::google::GoogleClient).
 
 pub mod client;
 pub mod config;

@@ -26,7 +26,7 @@ use crate::tfplugin::{
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// All attributes of the data source, named as in the schema: the
-/// arguments as configured, and what [`read_into`] fills.
+/// arguments as configured, and what `read_into` fills.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DataModel {

@@ -1,5 +1,5 @@
 //! The `tfplugin6.Provider` gRPC service: decodes each request with the right
-//! schema, calls the [`Provider`] traits, and encodes the answer. Every unary
+//! schema, calls the [`Provider`](crate::tfplugin::Provider) traits, and encodes the answer. Every unary
 //! RPC goes through `unary::serve` (panic guard, errors as diagnostics,
 //! logging by name, type and duration, never with its payload: payloads hold
 //! the PyPI token); the handlers live by what they serve:

@@ -30,7 +30,7 @@ struct Decimal<'a> {
 /// Accepts an optional sign, digits with an optional fraction (`5.`, `.5`)
 /// and an optional exponent. Produces no `+`, no leading or trailing zeros,
 /// `0` for any zero, and a plain rendering (`1e3` → `1000`) unless that
-/// would exceed [`PLAIN_LIMIT`], in which case `d.ddde<exp>` is used.
+/// would exceed `PLAIN_LIMIT`, in which case `d.ddde<exp>` is used.
 pub fn canonical_decimal(text: &str) -> Option<String> {
     let mut buf = String::new();
     let dec = parse(text, &mut buf)?;
