@@ -139,6 +139,9 @@ run create 1 1 1 50 0 10
 run sharers 20 1 1 20 0 10
 for par in $parallelisms; do
     run "scale-p$par" "$scale" 10 10 20 "$quota" "$par"
+    # The same run without a quota: Terraform's and the provider's own floor
+    # at this size, the second anchor beside the quota bound.
+    run "floor-p$par" "$scale" 10 10 20 0 "$par"
 done
 
 python3 - "$work" "$scale" "$quota" "$parallelisms" <<'EOF'
@@ -180,5 +183,7 @@ for par in pars:
         answered = [r for r in rs if r.get("status") != 429]
         throttled = len(rs) - len(answered)
         bound = len(answered) / quota * 1000
-        print(f"| scale {scale} resources / 10 projects / 10 secrets, `-parallelism={par}`, {what} | **{ms(name + '.' + what)} ms**, {len(rs)} requests ({throttled} answered 429), {errors(name + '.' + what)} errors | quota bound of the {len(answered)} answered requests at {quota} rps: {bound:.0f} ms (ratio {ms(name + '.' + what) / bound:.2f}) |")
+        floor = ms(f"floor-p{par}.{what}")
+        took = ms(name + '.' + what)
+        print(f"| scale {scale} resources / 10 projects / 10 secrets, `-parallelism={par}`, {what} | **{took} ms**, {len(rs)} requests ({throttled} answered 429), {errors(name + '.' + what)} errors | quota bound of the {len(answered)} answered requests at {quota} rps: {bound:.0f} ms (ratio {took / bound:.2f}); the same without a quota: {floor} ms, {errors(f'floor-p{par}.{what}')} errors; ratio to the larger of the two {took / max(bound, floor):.2f} |")
 EOF
