@@ -36,6 +36,8 @@ async fn announces_real_port_serves_and_stops_on_sigterm() {
         .map(|port| format!("http://127.0.0.1:{port}"))
         .expect("announcement line");
     assert!(!url.ends_with(":0"), "{line}");
+    // See tests/common/mod.rs `http_client` for why a provider is installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let body: serde_json::Value = reqwest::Client::new()
         .get(format!("{url}/v1/projects/42"))
         .bearer_auth("t")

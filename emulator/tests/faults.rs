@@ -206,7 +206,7 @@ async fn discarded_hold_answers_unavailable_unapplied() {
         .await;
     let emu_url = emu.url.clone();
     let client = tokio::spawn(async move {
-        reqwest::Client::new()
+        common::http_client()
             .post(format!("{emu_url}{}", add_version_path("s")))
             .bearer_auth("owner-token")
             .body(json!({"payload": {"data": "cHlwaS1ubw=="}}).to_string())
@@ -239,7 +239,7 @@ async fn clearing_rules_releases_held_requests_and_reset_clears_rules() {
         .await;
     let url = emu.url.clone();
     let client = tokio::spawn(async move {
-        reqwest::Client::new()
+        common::http_client()
             .post(format!("{url}{}", add_version_path("s")))
             .bearer_auth("owner-token")
             .body(json!({"payload": {"data": "cHlwaS1jbGVhcg=="}}).to_string())

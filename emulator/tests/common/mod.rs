@@ -53,7 +53,7 @@ impl Emu {
         });
         Emu {
             url: format!("http://{addr}"),
-            http: reqwest::Client::new(),
+            http: http_client(),
             _stop: tx,
         }
     }
@@ -160,4 +160,14 @@ impl Emu {
         )
         .await
     }
+}
+
+/// A plain HTTP client for the tests. Built in the workspace, this crate's
+/// reqwest gets the provider crate's `rustls-no-provider` feature too
+/// (Cargo unifies features), and reqwest then refuses to build any client,
+/// even one for `http://`, until a rustls crypto provider is installed.
+#[allow(dead_code)]
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
