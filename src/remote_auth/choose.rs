@@ -68,10 +68,12 @@ pub async fn choose_version(
     // claims the version (a run killed before its bookkeeping reached
     // Terraform leaves exactly such versions).
     let sole = sharing::other_users(&secret.annotations, &me).is_empty();
-    let above_marker = |n: &str| {
-        sharing::adding_after(&secret.annotations, &me)
-            .is_some_and(|after| n.parse::<u64>().is_ok_and(|n| n > after))
-    };
+    // Versions above the marker an earlier run wrote before adding one (a
+    // secret made by hand; see `sharing`) that nobody else claims: that run
+    // may have been killed before it could claim what it added.
+    let adding_after = sharing::adding_after(&secret.annotations, &me);
+    let above_marker =
+        |n: &str| adding_after.is_some_and(|after| n.parse::<u64>().is_ok_and(|n| n > after));
     let own = |n: &str| {
         created.contains(n)
             || (provider_made && sole && !others.iter().any(|o| o == n))
@@ -86,10 +88,6 @@ pub async fn choose_version(
             }
         }
     };
-    // Versions above the marker an earlier run wrote before adding one (a
-    // secret made by hand; see `sharing`) that nobody else claims: that run
-    // may have been killed before it could claim what it added.
-    let adding_after = sharing::adding_after(&secret.annotations, &me);
     push(last.clone());
     push(in_use.map(str::to_string));
     for c in sharing::my_claims(&secret.annotations, &me) {
@@ -98,15 +96,10 @@ pub async fn choose_version(
     for v in private.created_versions.iter().rev() {
         push(version_number(v));
     }
-    if let Some(after) = adding_after {
-        for v in versions.iter().rev() {
-            let n = version_number(&v.name).filter(|n| !others.contains(n));
-            if n.as_deref().and_then(|n| n.parse::<u64>().ok()) > Some(after) {
-                push(n);
-            }
-        }
+    for v in versions.iter().rev() {
+        push(version_number(&v.name).filter(|n| above_marker(n) && !others.contains(n)));
     }
-    if provider_made && sharing::other_users(&secret.annotations, &me).is_empty() {
+    if provider_made && sole {
         for v in versions.iter().rev() {
             push(version_number(&v.name).filter(|n| !others.contains(n)));
         }

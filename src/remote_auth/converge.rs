@@ -122,7 +122,7 @@ pub async fn converge(
     } else {
         env.list_versions(want.secret).await?
     };
-    if secret.annotations.get(sharing::CREATED_BY_KEY) == Some(&me) {
+    if sharing::created_by(&secret.annotations, &me) {
         private.created_secret = true;
     }
     // The versions this resource added, as recorded on the secret: private
@@ -203,7 +203,7 @@ pub async fn converge(
         // repository that was refused while it propagated (the replacement
         // Terraform runs after that failure), may not be visible yet.
         let replacing = private.version.is_none()
-            && secret.annotations.get(sharing::CREATED_BY_KEY) == Some(&me)
+            && sharing::created_by(&secret.annotations, &me)
             && secret
                 .annotations
                 .contains_key(&sharing::bound_key(&number));
@@ -269,17 +269,7 @@ async fn obtain_secret(
 ) -> Result<(Ensured, bool), Diagnostic> {
     if !want.create_first || env.seen_secret(want.secret) {
         if let Some(s) = env.get_secret(want.secret).await? {
-            let ours = s
-                .annotations
-                .get(sharing::CREATED_BY_KEY)
-                .map(String::as_str)
-                == Some(me);
-            let found = Ensured {
-                secret: s,
-                ours,
-                created_now: false,
-            };
-            return Ok((found, false));
+            return Ok((Ensured::found(s, me), false));
         }
     }
     let body = new_secret(want, me, number);

@@ -98,6 +98,17 @@ pub fn may_be_propagation(err: &ApiError) -> bool {
         && !matches!(err, ApiError::Status { message, .. } if token_rejected(message))
 }
 
+/// IAM's answer when a member names a service account that does not exist
+/// (a project whose Artifact Registry service agent was never generated).
+pub fn is_missing_agent(e: &ApiError) -> bool {
+    match e {
+        ApiError::Status {
+            status, message, ..
+        } => status == "INVALID_ARGUMENT" && message.contains("does not exist"),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

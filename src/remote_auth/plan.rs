@@ -99,7 +99,7 @@ pub async fn plan(env: &PlanEnv<'_>, req: &PlanRequest) -> PlanResponse {
     // plan returns), so they must not count as a change: comparing them made
     // every no-change plan pay for the remote checks.
     let mut comparable = planned.computed_onto(&req.proposed_new_state);
-    null_write_only(&super::schema::schema().block, &mut comparable);
+    null_write_only(&super::schema::cached().block, &mut comparable);
     let changes = creating || comparable != req.prior_state;
     if changes && !resp.diagnostics.has_errors() && req.config.is_wholly_known() {
         if let (Some(remote), Some(resolved)) = (

@@ -11,6 +11,12 @@ fn attr(name: &str, ty: Type, presence: Presence, description: &str) -> Attribut
     Attribute::new(name, ty, presence, description)
 }
 
+/// The resource schema, built once: plan consults it for every resource.
+pub fn cached() -> &'static Schema {
+    static SCHEMA: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(schema)
+}
+
 /// The resource schema, version 0.
 pub fn schema() -> Schema {
     let mut project = attr(

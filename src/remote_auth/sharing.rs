@@ -131,6 +131,11 @@ impl User {
     }
 }
 
+/// True when this provider created the secret for repository `me`.
+pub fn created_by(annotations: &BTreeMap<String, String>, me: &str) -> bool {
+    annotations.get(CREATED_BY_KEY).map(String::as_str) == Some(me)
+}
+
 /// Every recorded user.
 pub fn users(annotations: &BTreeMap<String, String>) -> Vec<User> {
     annotations

@@ -13,7 +13,7 @@ use crate::google::secretmanager::{Secret, SecretVersion};
 use crate::google::{ApiError, GoogleClient, Op};
 use crate::tfplugin::Diagnostic;
 
-use super::errors::{api_error, may_be_propagation, Step};
+use super::errors::{api_error, is_missing_agent, may_be_propagation, Step};
 use super::ids::{self, SecretRef};
 use super::model::Token;
 use super::shared::{lock, Shared};
@@ -64,6 +64,18 @@ pub struct Ensured {
     /// True when this call's create answered: the secret is new, with no
     /// versions and an empty policy.
     pub created_now: bool,
+}
+
+impl Ensured {
+    /// A secret that already existed, as read: ours when its created-by
+    /// marker names repository `me`.
+    pub fn found(secret: Secret, me: &str) -> Ensured {
+        Ensured {
+            ours: sharing::created_by(&secret.annotations, me),
+            secret,
+            created_now: false,
+        }
+    }
 }
 
 impl Env<'_> {
@@ -166,16 +178,7 @@ impl Env<'_> {
                 {
                     tracing::info!(secret = %secret.name(), error = %e, "reading the secret to learn what the create did");
                     if let Some(found) = self.get_secret(secret).await? {
-                        let ours = found
-                            .annotations
-                            .get(sharing::CREATED_BY_KEY)
-                            .map(String::as_str)
-                            == Some(me);
-                        return Ok(Ensured {
-                            secret: found,
-                            ours,
-                            created_now: false,
-                        });
+                        return Ok(Ensured::found(found, me));
                     }
                     // Gone again after a 409 (deleted meanwhile), or never
                     // there after a 403: report what the create answered.
@@ -586,15 +589,4 @@ pub fn version_number(name: &str) -> Option<String> {
     ids::parse_version_name(name)
         .map(|r| r.version)
         .filter(|n| !n.is_empty())
-}
-
-/// IAM's answer when a member names a service account that does not exist
-/// (a project whose Artifact Registry service agent was never generated).
-fn is_missing_agent(e: &ApiError) -> bool {
-    match e {
-        ApiError::Status {
-            status, message, ..
-        } => status == "INVALID_ARGUMENT" && message.contains("does not exist"),
-        _ => false,
-    }
 }
