@@ -109,24 +109,43 @@ fn a_create_sends_the_guides_writes_once_and_the_plan_knows_the_service_agent() 
 }
 
 /// A plan with nothing to change refreshes and asks nothing else: no
-/// permission checks, no repository kind check.
+/// permission checks, no repository kind check. The token is write-only
+/// (`token_wo`): its value in the proposed state never reaches state and
+/// must not count as a change. Run on each core that has write-only
+/// attributes (they differ in what the proposed state carries).
 #[test]
 fn a_no_change_plan_only_refreshes() {
-    let emu = emulator_with_repo(&[]);
-    let wd = apply_single(&emu, &token_lines("pypi-token", TOKEN));
-    let before = emu.requests().len();
-    assert_plan_clean(&wd, "after create");
-    let all = calls(&emu, before);
-    assert_eq!(
-        count(&all, "POST", ":testIamPermissions"),
-        0,
-        "a no-change plan runs no preflight: {all:?}"
-    );
-    assert_eq!(
-        all.len(),
-        3,
-        "repository, versions and policy, once each: {all:?}"
-    );
+    let mut cores = vec![support::primary_terraform()];
+    cores.extend(["1.14.9", "1.13.5", "1.12.2"].map(support::installed_terraform));
+    for tf in cores {
+        let emu = emulator_with_repo(&[]);
+        let mut wd = Workdir::new(&tf);
+        wd.set_env("TF_VAR_pypi_token", TOKEN);
+        let body = "  secret_id        = \"pypi-token\"\n  token_wo         = var.pypi_token\n  token_wo_version = 1";
+        write_main(
+            &wd,
+            &format!(
+                "variable \"pypi_token\" {{\n  type      = string\n  sensitive = true\n  ephemeral = true\n}}\n\n{}",
+                config(&emu, &resource("x", "pypi-remote", body))
+            ),
+        );
+        apply(&wd);
+        let before = emu.requests().len();
+        assert_plan_clean(&wd, &format!("after create on Terraform {}", tf.version));
+        let all = calls(&emu, before);
+        assert_eq!(
+            count(&all, "POST", ":testIamPermissions"),
+            0,
+            "a no-change plan runs no preflight on Terraform {}: {all:?}",
+            tf.version
+        );
+        assert_eq!(
+            all.len(),
+            3,
+            "repository, versions and policy, once each, on Terraform {}: {all:?}",
+            tf.version
+        );
+    }
 }
 
 /// Resources sharing one secret refresh with one read of its versions and

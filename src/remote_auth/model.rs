@@ -244,8 +244,7 @@ impl Model {
             Value::Object(m) => m.clone(),
             _ => BTreeMap::new(),
         };
-        let schema = super::schema::schema();
-        let computed = schema
+        let computed = super::schema::cached()
             .block
             .attributes
             .iter()
