@@ -6,8 +6,8 @@
 # figure here is asserted anywhere (tests/remote_auth_round_trips.rs asserts
 # the behaviour behind them).
 #
-#   ROUND_TRIPS_SCALE=N         resources in the scale run (default 200; the
-#                               issue's full run is 1000)
+#   ROUND_TRIPS_SCALE=N         resources in the scale run (default 1000, the
+#                               issue's run; 200 takes a fifth of the time)
 #   ROUND_TRIPS_QUOTA_RPS=R     the emulator's quota in the scale run (default 100)
 #   ROUND_TRIPS_PARALLELISM=P   space-separated -parallelism values (default "10 50")
 set -euo pipefail
@@ -16,7 +16,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 # shellcheck source=tools/bench_config.sh
 source tools/bench_config.sh
-scale="${ROUND_TRIPS_SCALE:-200}"
+scale="${ROUND_TRIPS_SCALE:-1000}"
 quota="${ROUND_TRIPS_QUOTA_RPS:-100}"
 parallelisms="${ROUND_TRIPS_PARALLELISM:-10 50}"
 tf_timeout=1800
@@ -39,9 +39,22 @@ export CHECKPOINT_DISABLE=1 TF_INPUT=0
 bash tools/bootstrap.sh --primary >&2
 terraform="$root/.tools/bin/terraform"
 bin_dir="$(bash tools/target-dir.sh)/debug"
+# Terraform runs the provider through this wrapper, which appends each
+# process's peak RSS (kB) to the file named by ROUND_TRIPS_RSS_LOG (set per
+# Terraform command by tf below); without GNU time the figure is left out.
+mkdir -p "$work/providers"
+if [[ -x /usr/bin/time ]]; then
+    cat >"$work/providers/terraform-provider-pypi" <<EOF
+#!/usr/bin/env bash
+exec /usr/bin/time --append --output="\${ROUND_TRIPS_RSS_LOG:-/dev/null}" --format=%M "$bin_dir/terraform-provider-pypi" "\$@"
+EOF
+    chmod +x "$work/providers/terraform-provider-pypi"
+else
+    ln -s "$bin_dir/terraform-provider-pypi" "$work/providers/terraform-provider-pypi"
+fi
 cat >"$work/terraformrc" <<EOF
 provider_installation {
-  dev_overrides { "pypiauth/pypi" = "$bin_dir" }
+  dev_overrides { "pypiauth/pypi" = "$work/providers" }
   direct {}
 }
 EOF
@@ -107,7 +120,8 @@ tf() {
     local name="$1" dir="$2" start code=0
     shift 2
     start="$(now_ms)"
-    TF_VAR_endpoint="$url/" TF_VAR_pypi_token="pypi-bench-token" \
+    : >"$work/$name.rss"
+    ROUND_TRIPS_RSS_LOG="$work/$name.rss" TF_VAR_endpoint="$url/" TF_VAR_pypi_token="pypi-bench-token" \
         timeout "$tf_timeout" "$terraform" -chdir="$dir" "$@" -no-color >"$work/$name.log" 2>&1 || code=$?
     echo $(($(now_ms) - start)) >"$work/$name.ms"
     grep -c '^Error: ' "$work/$name.log" >"$work/$name.errors" || true
@@ -136,6 +150,46 @@ run() {
 }
 
 run create 1 1 1 50 0 10
+
+# The anchor for the create: the guide's commands, as a user runs them with
+# gcloud, against the same emulator at the same latency (skipped without gcloud).
+gcloud_anchor() {
+    local env_file="$work/gcloud.env" i
+    command -v gcloud >/dev/null || return 0
+    seed "$work/gcloud.seed.json" 1 1
+    start gcloud --seed "$work/gcloud.seed.json" --latency-ms 50
+    mkdir -p "$work/gcloud-config"
+    printf 'gcloud-bench-token\n' >"$work/gcloud-token"
+    printf 'pypi-bench-token' >"$work/gcloud-pypi-token"
+    local gc=(env -u GOOGLE_APPLICATION_CREDENTIALS -u GOOGLE_CLOUD_PROJECT
+        CLOUDSDK_CONFIG="$work/gcloud-config" CLOUDSDK_CORE_DISABLE_PROMPTS=1
+        CLOUDSDK_CORE_PROJECT=bench-00 CLOUDSDK_AUTH_ACCESS_TOKEN_FILE="$work/gcloud-token"
+        CLOUDSDK_CORE_DISABLE_USAGE_REPORTING=1 CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK=1
+        CLOUDSDK_API_ENDPOINT_OVERRIDES_SECRETMANAGER="$url/"
+        CLOUDSDK_API_ENDPOINT_OVERRIDES_ARTIFACTREGISTRY="$url/"
+        CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER="$url/"
+        gcloud --quiet --format=none)
+    # One warm-up command: gcloud compiles its Python on first use.
+    "${gc[@]}" projects describe bench-00 >/dev/null 2>&1 || true
+    requests gcloud.0
+    local start number
+    start="$(now_ms)"
+    {
+        "${gc[@]}" secrets create pypi-token --replication-policy=automatic &&
+            "${gc[@]}" secrets versions add pypi-token --data-file="$work/gcloud-pypi-token" &&
+            number="$("${gc[@]/--format=none/--format=value(projectNumber)}" projects describe bench-00)" &&
+            "${gc[@]}" secrets add-iam-policy-binding pypi-token \
+                --member="serviceAccount:service-$number@gcp-sa-artifactregistry.iam.gserviceaccount.com" \
+                --role=roles/secretmanager.secretAccessor &&
+            "${gc[@]}" artifacts repositories update pypi-remote-0000 --location=us-central1 \
+                --remote-username=__token__ \
+                --remote-password-secret-version="projects/bench-00/secrets/pypi-token/versions/1"
+    } >"$work/gcloud.log" 2>&1 || { tail -20 "$work/gcloud.log" >&2; log "gcloud anchor failed"; }
+    echo $(($(now_ms) - start)) >"$work/gcloud.ms"
+    requests gcloud.1
+    stop
+}
+gcloud_anchor
 run sharers 20 1 1 20 0 10
 for par in $parallelisms; do
     run "scale-p$par" "$scale" 10 10 20 "$quota" "$par"
@@ -143,16 +197,28 @@ for par in $parallelisms; do
     # at this size, the second anchor beside the quota bound.
     run "floor-p$par" "$scale" 10 10 20 0 "$par"
 done
+# A fifth of the resources, for the slope of the provider's peak RSS.
+slope_n=$((scale / 5))
+run slope-p10 "$slope_n" 10 10 20 0 10
 
-python3 - "$work" "$scale" "$quota" "$parallelisms" <<'EOF'
+python3 - "$work" "$scale" "$quota" "$parallelisms" "$slope_n" <<'EOF'
 import json, sys, collections
 work, scale, quota, pars = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split()
+slope_n = int(sys.argv[5])
 def reqs(name, i):
     return json.load(open(f"{work}/{name}.{i}.json"))
 def phase(name, i):
     return reqs(name, i)[len(reqs(name, i - 1)):]
 def ms(name):
     return int(open(f"{work}/{name}.ms").read())
+def peak_rss(name):
+    """The largest peak RSS (kB) of the provider processes of one command, or None."""
+    try:
+        lines = open(f"{work}/{name}.rss").read().split()
+    except OSError:
+        return None
+    values = [int(v) for v in lines if v.isdigit()]
+    return max(values) if values else None
 def errors(name):
     return int(open(f"{work}/{name}.errors").read() or 0)
 
@@ -171,6 +237,13 @@ for r in apply:
         create_span = last - first
 if create_span is not None:
     print(f"| create: first write to last answer, emulator 50 ms | **{create_span} ms** = {create_span / chain:.2f}× | dependent chain create → add version ∥ policy read-modify-write → repository patch: 4 × 50 ms = {chain} ms |")
+try:
+    gcloud = phase("gcloud", 1)
+    tf_ms = ms("create.apply")
+    g_ms = ms("gcloud")
+    print(f"| one `terraform apply` creating one resource, emulator 50 ms: wall time of the command | **{tf_ms} ms**, {len(apply)} requests | the guide's five gcloud commands, same emulator: {g_ms} ms, {len(gcloud)} requests; ratio {tf_ms / g_ms:.2f} in time, {len(apply) / max(1, len(gcloud)):.1f}× the requests |")
+except OSError:
+    print("| one `terraform apply` creating one resource: wall time | — | gcloud is not on PATH: no anchor |")
 print(f"| no-change `plan`, 1 resource: API requests | **{len(phase('create', 2))}** | repository + versions + policy = 3 |")
 p20 = phase("sharers", 2)
 print(f"| no-change `plan`, 20 resources sharing one secret | **{len(p20)}** requests | issue target 24 (20 repositories + the secret's versions + its policy = 22) |")
@@ -186,4 +259,18 @@ for par in pars:
         floor = ms(f"floor-p{par}.{what}")
         took = ms(name + '.' + what)
         print(f"| scale {scale} resources / 10 projects / 10 secrets, `-parallelism={par}`, {what} | **{took} ms**, {len(rs)} requests ({throttled} answered 429), {errors(name + '.' + what)} errors | quota bound of the {len(answered)} answered requests at {quota} rps: {bound:.0f} ms (ratio {took / bound:.2f}); the same without a quota: {floor} ms, {errors(f'floor-p{par}.{what}')} errors; ratio to the larger of the two {took / max(bound, floor):.2f} |")
+rss_rows = []
+for what in ("apply", "plan", "destroy"):
+    small, large = peak_rss(f"slope-p10.{what}"), peak_rss(f"floor-p10.{what}")
+    if small is None or large is None:
+        continue
+    slope = (large - small) / (scale - slope_n)
+    rss_rows.append(f"| provider peak RSS, {what}, `-parallelism=10`: {slope_n} → {scale} resources | **{small / 1024:.1f} → {large / 1024:.1f} MB**, slope {slope:.2f} kB per resource | issue target: flat in the number of resources |")
+for par in pars:
+    values = [peak_rss(f"{kind}-p{par}.{what}") for kind in ("scale", "floor") for what in ("apply", "plan", "destroy")]
+    values = [v for v in values if v is not None]
+    if values:
+        rss_rows.append(f"| provider peak RSS, largest process of the {scale}-resource runs, `-parallelism={par}` | **{max(values) / 1024:.1f} MB** | — |")
+for row in rss_rows:
+    print(row)
 EOF

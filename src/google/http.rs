@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use super::endpoints::Endpoints;
 use super::error::ApiError;
 use super::op::Op;
+use super::pacing::Pacers;
 use super::retry::{self, AttemptError, RetryPolicy};
 use super::token_source::TokenSource;
 
@@ -54,6 +55,8 @@ pub(crate) struct ClientInner {
     pub(crate) config: ClientConfig,
     /// Backoff used between retries.
     pub(crate) retry: RetryPolicy,
+    /// Quota-adaptive pacing per API host, shared by every clone.
+    pub(crate) pacers: Arc<Pacers>,
 }
 
 /// One API call, described once and sent as often as the retry policy says.
@@ -156,6 +159,7 @@ impl GoogleClient {
                 http,
                 config,
                 retry: RetryPolicy::default(),
+                pacers: Arc::default(),
             }),
         })
     }
@@ -171,6 +175,7 @@ impl GoogleClient {
                 http: self.inner.http.clone(),
                 config,
                 retry,
+                pacers: self.inner.pacers.clone(),
             }),
         }
     }
@@ -184,6 +189,7 @@ impl GoogleClient {
                 http: self.inner.http.clone(),
                 config,
                 retry: self.inner.retry,
+                pacers: self.inner.pacers.clone(),
             }),
         }
     }
@@ -198,6 +204,7 @@ impl GoogleClient {
                 http: self.inner.http.clone(),
                 config,
                 retry: self.inner.retry,
+                pacers: self.inner.pacers.clone(),
             }),
         }
     }
@@ -300,6 +307,8 @@ impl GoogleClient {
             ))
         })?;
         auth.set_sensitive(true);
+        let pacer = self.inner.pacers.for_url(&call.url);
+        pacer.ready().await;
         let remaining = op.deadline.saturating_duration_since(Instant::now());
         let mut request = self
             .inner
@@ -325,6 +334,11 @@ impl GoogleClient {
             Err(e) => return Err(self.transport_failure(call, &e)),
         };
         let status = response.status().as_u16();
+        if status == 429 {
+            pacer.refused();
+        } else {
+            pacer.answered();
+        }
         if response.status().is_redirection() {
             tracing::debug!(
                 method = call.api_method,

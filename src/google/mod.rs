@@ -4,7 +4,8 @@
 //!
 //! One [`GoogleClient`] holds one HTTP client, the credentials and the
 //! endpoints; every call takes an [`Op`] (deadline + cancellation) and goes
-//! through the retry policy in [`retry`].
+//! through the retry policy in [`retry`] and the quota-adaptive pacing in
+//! [`pacing`].
 
 pub mod artifactregistry;
 pub mod auth;
@@ -15,6 +16,7 @@ pub mod http;
 pub mod iam;
 pub mod iamcredentials;
 pub mod op;
+pub mod pacing;
 pub mod resourcemanager;
 pub mod retry;
 pub mod rmw;

@@ -3,6 +3,7 @@
 
 mod calls;
 mod crypto;
+mod pacing;
 mod retries;
 pub(crate) mod server;
 mod transport;

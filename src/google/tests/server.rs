@@ -33,6 +33,8 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// Body text.
     pub body: String,
+    /// When the request had been read.
+    pub at: std::time::Instant,
 }
 
 impl Recorded {
@@ -162,5 +164,6 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Recorded> {
         target,
         headers,
         body: String::from_utf8_lossy(&body).to_string(),
+        at: std::time::Instant::now(),
     })
 }
