@@ -69,9 +69,11 @@ soak: build ## Longer fault soaks (not in `make test`): SOAK_SEEDS fault seeds o
 demo: ## The quickstart against the local emulator, step by step.
 	@bash tools/demo.sh
 
-bench: tools ## Speed and memory as ratios from one run (not in `make test`); see BENCHMARKS.md.
+bench: tools ## Speed and memory from one run, written into BENCHMARKS.md (not in `make test`).
 	@bash tools/bench.sh
-	@bash tools/bench_round_trips.sh | tee .tools/bench-round-trips.md
+	@bash tools/bench_round_trips.sh | tee .tools/bench-round-trips.md.new
+	@mv .tools/bench-round-trips.md.new .tools/bench-round-trips.md
+	@python3 tools/bench_record.py BENCHMARKS.md .tools
 
 docs: ## Regenerate docs/ from the provider schema and examples/.
 	$(CARGO) run --quiet --bin gen-docs

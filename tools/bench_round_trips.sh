@@ -222,6 +222,9 @@ def peak_rss(name):
 def errors(name):
     return int(open(f"{work}/{name}.errors").read() or 0)
 
+import datetime, os
+print(f"`tools/bench_round_trips.sh` on {os.cpu_count()} cores, {datetime.date.today().isoformat()}; provider and emulator: debug build; "
+      f"{scale} resources in the scale runs, quota {quota} rps.\n")
 print("| Figure | Measured | Anchor |")
 print("| --- | --- | --- |")
 apply = phase("create", 1)
