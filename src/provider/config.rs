@@ -238,9 +238,40 @@ impl ProviderConfig {
         }
     }
 
+    /// A digest naming this configuration, every setting included (the
+    /// credentials and access token too, only as input to SHA-256): answers
+    /// kept for one configuration are never used by another, such as a
+    /// provider block with other credentials or endpoints.
+    pub fn fingerprint(&self) -> String {
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        ctx.update(b"pypi-provider-configuration-v1");
+        for setting in self.settings() {
+            // Length-prefixed, so that no two configurations feed the same bytes.
+            let text = setting.value().unwrap_or("");
+            let tag: &[u8] = match setting {
+                Setting::Unset => b"u",
+                Setting::Unknown => b"?",
+                Setting::Config(_) => b"c",
+                Setting::Env(..) => b"e",
+            };
+            ctx.update(tag);
+            ctx.update(&(text.len() as u64).to_le_bytes());
+            ctx.update(text.as_bytes());
+        }
+        ctx.finish().as_ref()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// True when no setting waits for a value known only at apply.
     pub fn is_known(&self) -> bool {
-        let all = [
+        self.settings().all(|s| *s != Setting::Unknown)
+    }
+
+    /// Every setting, endpoints last.
+    fn settings(&self) -> impl Iterator<Item = &Setting> {
+        [
             &self.project,
             &self.credentials,
             &self.access_token,
@@ -249,10 +280,9 @@ impl ProviderConfig {
             &self.user_project_override,
             &self.request_timeout,
             &self.insecure_endpoints,
-        ];
-        all.into_iter()
-            .chain(self.endpoints.iter())
-            .all(|s| *s != Setting::Unknown)
+        ]
+        .into_iter()
+        .chain(self.endpoints.iter())
     }
 
     /// Every check that needs no network; errors point at the attribute.

@@ -15,6 +15,8 @@ pub struct Configured {
     pub project: Option<String>,
     /// False when the configuration held values unknown at plan time: resources then skip remote checks.
     pub complete: bool,
+    /// [`super::config::ProviderConfig::fingerprint`] of the configuration.
+    pub fingerprint: String,
 }
 
 /// A handle that resources hold from construction; filled by ConfigureProvider.

@@ -82,6 +82,7 @@ impl ProviderBlock {
                         client,
                         project,
                         complete: false,
+                        fingerprint: settings.fingerprint(),
                     });
                     let mut diags = Diagnostics::default();
                     settings.warn_insecure_endpoints(&mut diags);
@@ -106,6 +107,7 @@ impl ProviderBlock {
                     client,
                     project,
                     complete: true,
+                    fingerprint: settings.fingerprint(),
                 });
                 diags
             }

@@ -590,3 +590,36 @@ async fn configure_refuses_clear_text_without_the_opt_in_and_warns_with_it() {
         "{diags:?}"
     );
 }
+
+#[test]
+fn the_fingerprint_tells_configurations_apart_and_hides_secrets() {
+    let fp = |pairs: &[(&str, Value)], env: &[(&str, &str)]| {
+        ProviderConfig::from_value(&config(pairs), &*env_of(env)).fingerprint()
+    };
+    let base = fp(&[("project", s("p")), ("access_token", s("ya29.one"))], &[]);
+    assert_eq!(
+        base,
+        fp(&[("project", s("p")), ("access_token", s("ya29.one"))], &[])
+    );
+    assert_eq!(base.len(), 32);
+    assert!(!base.contains("ya29"));
+    for other in [
+        fp(&[("project", s("p")), ("access_token", s("ya29.two"))], &[]),
+        fp(&[("project", s("q")), ("access_token", s("ya29.one"))], &[]),
+        fp(
+            &[
+                ("project", s("p")),
+                ("access_token", s("ya29.one")),
+                ("secret_manager_custom_endpoint", s("http://127.0.0.1:1/")),
+            ],
+            &[],
+        ),
+        // The same value from the environment is another configuration's.
+        fp(
+            &[("access_token", s("ya29.one"))],
+            &[("GOOGLE_PROJECT", "p")],
+        ),
+    ] {
+        assert_ne!(base, other);
+    }
+}

@@ -9,7 +9,9 @@ use crate::google::Op;
 use crate::provider::handle::{Configured, ProviderHandle};
 use crate::tfplugin::{CallContext, Diagnostic};
 
-use super::steps::{Caches, Env};
+use super::run_cache::RunCache;
+use super::shared::Caches;
+use super::steps::Env;
 
 /// The configuration handle and the caches of one provider instance.
 pub struct Instance {
@@ -24,7 +26,10 @@ impl Instance {
     pub fn new(handle: ProviderHandle) -> Instance {
         Instance {
             handle,
-            caches: Caches::default(),
+            caches: Caches {
+                run: RunCache::this_run(),
+                ..Caches::default()
+            },
         }
     }
 
@@ -44,6 +49,7 @@ impl Instance {
             client: &configured.client,
             op: Op::new(timeout, ctx.cancel.clone()),
             caches: &self.caches,
+            run_scope: &configured.fingerprint,
         }
     }
 }

@@ -439,6 +439,7 @@ mod tests {
             client: crate::google::artifactregistry::tests::test_client(&server.root),
             project: Some("demo-project".into()),
             complete: true,
+            fingerprint: "test".into(),
         });
         handle
     }

@@ -14,7 +14,8 @@
 //! `choose` and retires versions nobody uses with `sweep`), [`release`]
 //! (letting go of a secret), [`errors`] (diagnostics that name the fix),
 //! [`shared`] (answers the resources of one run share; `shared_reads` are
-//! the reads that use them).
+//! the reads that use them), [`run_cache`] (the plan-time answers the
+//! provider processes of one Terraform run share).
 
 pub mod apply;
 mod choose;
@@ -33,6 +34,7 @@ pub mod private;
 pub mod read;
 pub mod release;
 mod resource;
+pub mod run_cache;
 pub mod schema;
 pub mod shared;
 mod shared_reads;

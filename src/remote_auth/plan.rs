@@ -15,6 +15,7 @@ use super::apply::token_changed;
 use super::ids::RepositoryRef;
 use super::model::{self, Defaults, Model};
 use super::private::Private;
+use super::shared_reads::RepositoryKind;
 use super::steps::Env;
 use super::{preflight, validate};
 
@@ -250,8 +251,9 @@ fn plan_update(
 /// The secret is not read here: whether it exists changes nothing in the
 /// plan, and the apply reads it (and checks the annotation budget) before
 /// any change. Terraform plans every change twice in `terraform apply` (once
-/// to show it, once in the apply walk, each in a new provider process), so
-/// every request here is paid twice.
+/// to show it, once in the apply walk, each in a new provider process): the
+/// second plan finds the first one's answers in the run's cache
+/// ([`super::run_cache`]) and asks nothing.
 async fn remote_checks(
     env: &Env<'_>,
     repo: &RepositoryRef,
@@ -260,12 +262,12 @@ async fn remote_checks(
 ) -> Option<String> {
     let repo_name = repo.name();
     let (repository, number, warning) = tokio::join!(
-        env.get_repository(&repo_name),
+        env.repository_kind(&repo_name),
         env.project_number(&repo.project),
         preflight::check(env, repo, secret),
     );
     match repository {
-        Ok(None) => {
+        Ok(RepositoryKind::Missing) => {
             diags.push(
                 Diagnostic::error(
                     "Repository not found",
@@ -275,22 +277,22 @@ async fn remote_checks(
             );
             return None;
         }
-        Ok(Some(r)) if r.mode != "REMOTE_REPOSITORY" || r.format != "PYTHON" => {
+        Ok(RepositoryKind::Other { mode, format }) => {
             diags.push(
                 Diagnostic::error(
                     "Not a PyPI remote repository",
                     format!(
                         "{} has mode {:?} and format {:?}. Upstream PyPI authentication applies only to repositories with mode REMOTE_REPOSITORY and format PYTHON.",
                         repo.name(),
-                        r.mode,
-                        r.format
+                        mode,
+                        format
                     ),
                 )
                 .at(AttributePath::attr("repository")),
             );
             return None;
         }
-        Ok(Some(_)) => {}
+        Ok(RepositoryKind::PypiRemote) => {}
         Err(d) => {
             diags.push(d.at(AttributePath::attr("repository")));
             return None;

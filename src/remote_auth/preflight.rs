@@ -9,12 +9,15 @@
 //! (read too, since only an existing secret needs no `create`), where a
 //! narrower grant may hold it. Answers are kept per provider
 //! instance: other resources planned by the same run, at the same time or
-//! later, pick what they need from them without asking again.
+//! later, pick what they need from them without asking again; and for the
+//! run's later provider processes (the apply walk plans again), in
+//! [`super::run_cache`].
 
 use crate::google::ApiError;
 use crate::tfplugin::Diagnostic;
 
 use super::ids::{RepositoryRef, SecretRef};
+use super::run_cache::Fact;
 use super::steps::Env;
 
 /// What the apply does on the repository.
@@ -164,11 +167,17 @@ pub async fn check(env: &Env<'_>, repo: &RepositoryRef, secret: &SecretRef) -> O
 /// answer. A failed question is not kept, so a later plan may ask again.
 async fn held(env: &Env<'_>, target: Target, resource: &str) -> Result<Vec<String>, ApiError> {
     let all = target.all_permissions();
+    let key = format!("{target:?}:{resource}");
     let answer = env
         .caches
         .preflight
-        .get_or_fetch(&format!("{target:?}:{resource}"), || async {
-            match target {
+        .get_or_fetch(&key, || async {
+            let run = &env.caches.run;
+            let kept = run.get(env.run_scope, Fact::Permissions, &key);
+            if let Some(held) = kept.and_then(|k| serde_json::from_str::<Vec<String>>(&k).ok()) {
+                return Ok(held);
+            }
+            let held = match target {
                 Target::Repository => {
                     env.client
                         .test_repository_permissions(&env.op, resource, &all)
@@ -184,7 +193,11 @@ async fn held(env: &Env<'_>, target: Target, resource: &str) -> Result<Vec<Strin
                         .test_project_permissions(&env.op, resource, &all)
                         .await
                 }
+            }?;
+            if let Ok(text) = serde_json::to_string(&held) {
+                run.put(env.run_scope, Fact::Permissions, &key, &text);
             }
+            Ok(held)
         })
         .await;
     if let Err(e) = &answer {

@@ -10,11 +10,44 @@
 //! decision to change something rests on what Google says now. Every
 //! change this process makes to a secret forgets what was kept about it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
+
+use crate::google::iam::Policy;
+use crate::google::secretmanager::SecretVersion;
+
+use super::run_cache::RunCache;
+
+/// Caches that live as long as the provider instance.
+#[derive(Debug, Default)]
+pub struct Caches {
+    /// Project ID → project number (one lookup per project per run).
+    pub project_numbers: Shared<String>,
+    /// Preflight: tested resource → the permissions the caller holds there.
+    pub preflight: Shared<Vec<String>>,
+    /// Secret name → its versions, for reads that report (see [`super::shared`]).
+    pub secret_versions: Shared<Arc<Vec<SecretVersion>>>,
+    /// Secret name → its IAM policy, for reads that report.
+    pub secret_policies: Shared<Arc<Policy>>,
+    /// Secret name → lock held while this process rewrites its annotations:
+    /// many resources of one apply share a secret, and letting them race on
+    /// the etag only burns retries.
+    pub annotation_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Secret name → lock held from choosing (or adding) a version until it
+    /// is claimed: versions of one token are indistinguishable, so an
+    /// unanswered `:addVersion` can only be told from a sharer's version
+    /// when no sharer of this process adds one unclaimed at the same time.
+    pub version_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Secrets this process has seen exist: a hint only (whether to read a
+    /// secret before creating it), never a fact a decision rests on.
+    pub seen_secrets: Mutex<HashSet<String>>,
+    /// Plan-time answers shared with the other provider processes of this
+    /// Terraform run (keeps nothing unless set to [`RunCache::this_run`]).
+    pub run: RunCache,
+}
 
 /// One answer per key, fetched once.
 #[derive(Debug)]

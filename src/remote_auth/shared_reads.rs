@@ -1,7 +1,9 @@
 //! The reads the resources of one run share, as [`Env`] methods: project
-//! numbers (one lookup per project), and the versions and policy of a secret
-//! as reads that report on state see them (see [`super::shared`] for why
-//! converge never uses these).
+//! numbers (one lookup per project), the kind of a repository as the plan
+//! checks it, and the versions and policy of a secret as reads that report
+//! on state see them (see [`super::shared`] for why converge never uses
+//! these). Project numbers and repository kinds are also kept for the
+//! other provider processes of the run ([`super::run_cache`]).
 
 use std::sync::Arc;
 
@@ -12,7 +14,24 @@ use crate::tfplugin::Diagnostic;
 
 use super::errors::{api_error, Step};
 use super::ids;
+use super::run_cache::Fact;
 use super::steps::Env;
+
+/// What the plan's check learns of a repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RepositoryKind {
+    /// It does not exist.
+    Missing,
+    /// A PyPI remote repository: what this resource configures.
+    PypiRemote,
+    /// Another kind of repository.
+    Other {
+        /// Its `mode`.
+        mode: String,
+        /// Its `format`.
+        format: String,
+    },
+}
 
 impl Env<'_> {
     /// The project's number: one lookup per project per provider instance,
@@ -24,10 +43,17 @@ impl Env<'_> {
         self.caches
             .project_numbers
             .get_or_fetch(project, || async {
-                self.client
+                let run = &self.caches.run;
+                if let Some(number) = run.get(self.run_scope, Fact::ProjectNumber, project) {
+                    return Ok(number);
+                }
+                let number = self
+                    .client
                     .get_project(&self.op, project)
-                    .await
-                    .map(|p| p.project_number)
+                    .await?
+                    .project_number;
+                run.put(self.run_scope, Fact::ProjectNumber, project, &number);
+                Ok::<_, ApiError>(number)
             })
             .await
             .map_err(|e| {
@@ -38,6 +64,35 @@ impl Env<'_> {
                     &e,
                 )
             })
+    }
+
+    /// Whether the repository `name` exists and is a PyPI remote. A format
+    /// and mode never change, so an earlier walk's "PyPI remote" is taken
+    /// as the answer; "missing" and "other" are always asked afresh.
+    pub async fn repository_kind(&self, name: &str) -> Result<RepositoryKind, Diagnostic> {
+        let run = &self.caches.run;
+        if run.get(self.run_scope, Fact::PypiRemote, name).is_some() {
+            return Ok(RepositoryKind::PypiRemote);
+        }
+        let kind = match self.get_repository(name).await? {
+            None => RepositoryKind::Missing,
+            Some(r) if r.mode == "REMOTE_REPOSITORY" && r.format == "PYTHON" => {
+                RepositoryKind::PypiRemote
+            }
+            Some(r) => RepositoryKind::Other {
+                mode: r.mode,
+                format: r.format,
+            },
+        };
+        if kind == RepositoryKind::PypiRemote {
+            run.put(
+                self.run_scope,
+                Fact::PypiRemote,
+                name,
+                "PYTHON REMOTE_REPOSITORY",
+            );
+        }
+        Ok(kind)
     }
 
     /// The secret's versions as a read that reports on state sees them:

@@ -2,11 +2,10 @@
 //! by converge, release, read and plan. Errors come back as diagnostics that
 //! already name the operation, resource and fix.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use crate::google::artifactregistry::{Repository, UsernamePasswordCredentials};
-use crate::google::iam::Policy;
 use crate::google::retry::RetryPolicy;
 use crate::google::rmw;
 use crate::google::secretmanager::{Secret, SecretVersion};
@@ -16,33 +15,8 @@ use crate::tfplugin::Diagnostic;
 use super::errors::{api_error, is_missing_agent, may_be_propagation, Step};
 use super::ids::{self, SecretRef};
 use super::model::Token;
-use super::shared::{lock, Shared};
+use super::shared::{lock, Caches};
 use super::sharing;
-
-/// Caches that live as long as the provider instance.
-#[derive(Debug, Default)]
-pub struct Caches {
-    /// Project ID → project number (one lookup per project per run).
-    pub project_numbers: Shared<String>,
-    /// Preflight: tested resource → the permissions the caller holds there.
-    pub preflight: Shared<Vec<String>>,
-    /// Secret name → its versions, for reads that report (see [`super::shared`]).
-    pub secret_versions: Shared<Arc<Vec<SecretVersion>>>,
-    /// Secret name → its IAM policy, for reads that report.
-    pub secret_policies: Shared<Arc<Policy>>,
-    /// Secret name → lock held while this process rewrites its annotations:
-    /// many resources of one apply share a secret, and letting them race on
-    /// the etag only burns retries.
-    pub annotation_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// Secret name → lock held from choosing (or adding) a version until it
-    /// is claimed: versions of one token are indistinguishable, so an
-    /// unanswered `:addVersion` can only be told from a sharer's version
-    /// when no sharer of this process adds one unclaimed at the same time.
-    pub version_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// Secrets this process has seen exist: a hint only (whether to read a
-    /// secret before creating it), never a fact a decision rests on.
-    pub seen_secrets: Mutex<HashSet<String>>,
-}
 
 /// What every step needs: the client, the deadline/cancellation, the caches.
 pub struct Env<'a> {
@@ -52,6 +26,9 @@ pub struct Env<'a> {
     pub op: Op,
     /// Provider-lifetime caches.
     pub caches: &'a Caches,
+    /// The provider configuration's fingerprint: the scope of what
+    /// [`Caches::run`] keeps.
+    pub run_scope: &'a str,
 }
 
 /// A secret as [`Env::create_secret`] leaves it.

@@ -15,8 +15,9 @@ use crate::google::{GoogleClient, Op};
 use super::ids::SecretRef;
 use super::private::Private;
 use super::release::{self, Release};
+use super::shared::Caches;
 use super::sharing;
-use super::steps::{Caches, Env};
+use super::steps::Env;
 use crate::google::secretmanager::Secret;
 
 /// The repository recorded as this resource's user key.
@@ -67,6 +68,7 @@ async fn with_env<T>(client: &GoogleClient, f: impl AsyncFnOnce(&Env<'_>) -> T) 
         client,
         op: Op::new(Duration::from_secs(30), CancellationToken::new()),
         caches: &caches,
+        run_scope: "test",
     };
     f(&env).await
 }
