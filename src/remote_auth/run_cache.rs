@@ -37,8 +37,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::shared::lock;
-
 /// Answers older than this are asked again.
 pub const MAX_AGE: Duration = Duration::from_secs(15 * 60);
 /// Run files older than this are removed by the next run that opens the directory.
@@ -187,6 +185,13 @@ impl RunCache {
             })
             .as_ref()
     }
+}
+
+/// Locks `m`, recovering from a poisoned lock: what it guards (a file
+/// handle, a map of answers) is valid after any partial update. Kept here
+/// rather than shared with [`super::shared`], which imports this module.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn entry_key(scope: &str, fact: Fact, key: &str) -> String {
