@@ -156,8 +156,14 @@ impl Pacer {
 
     /// The current rate, `None` while unpaced (for tests).
     #[cfg(test)]
-    fn rate(&self) -> Option<f64> {
+    pub(crate) fn rate(&self) -> Option<f64> {
         self.lock().rate
+    }
+
+    /// The slot the next request would take, `None` before any was reserved (for tests).
+    #[cfg(test)]
+    pub(crate) fn next_slot(&self) -> Option<Instant> {
+        self.lock().next_slot
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

@@ -33,8 +33,6 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// Body text.
     pub body: String,
-    /// When the request had been read.
-    pub at: std::time::Instant,
 }
 
 impl Recorded {
@@ -164,6 +162,5 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Recorded> {
         target,
         headers,
         body: String::from_utf8_lossy(&body).to_string(),
-        at: std::time::Instant::now(),
     })
 }
